@@ -1,0 +1,159 @@
+"""FER2013 loading: the Kaggle folder layout or the original fer2013.csv.
+
+Both forms end up as uint8 arrays of shape (n, 48, 48, 1) with integer labels
+in CLASSES order. Pixels stay 0..255: rescaling lives inside the model, so the
+live pipeline feeds exactly what training fed.
+"""
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from . import CLASSES, IMAGE_SIZE, UserError
+
+# fer2013.csv numbers emotions in its own order; map them onto ours by name.
+CSV_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+CSV_COLUMNS = ("emotion", "pixels", "Usage")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm"}
+
+
+def warn(message):
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def to_model_input(gray):
+    """One grayscale face (any size, uint8) -> the (48, 48, 1) array the model takes.
+
+    The single preprocessing step shared by training data and live faces.
+    """
+    import cv2
+
+    if gray.ndim == 3:
+        gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY) if gray.shape[2] == 3 else gray[..., 0]
+    if gray.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
+        # INTER_AREA when shrinking avoids aliasing; webcam faces are usually larger than 48.
+        interp = cv2.INTER_AREA if gray.shape[0] > IMAGE_SIZE else cv2.INTER_LINEAR
+        gray = cv2.resize(gray, (IMAGE_SIZE, IMAGE_SIZE), interpolation=interp)
+    return np.ascontiguousarray(gray, dtype=np.uint8)[..., None]
+
+
+def read_image(path):
+    """Read one image file as a model input, or None if it is not a readable image."""
+    try:
+        with Image.open(path) as im:
+            im.load()  # forces decoding, so truncated files fail here
+            gray = np.asarray(im.convert("L"))
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    return to_model_input(gray)
+
+
+def load_folder_split(split_dir):
+    """Read <split_dir>/<class>/* into (x, y); unreadable files are skipped and counted."""
+    split_dir = Path(split_dir)
+    if not split_dir.is_dir():
+        raise UserError(f"{split_dir} not found: it should hold one folder per class "
+                        f"({', '.join(CLASSES)}); see data/README.md for how to get FER2013")
+    found = sorted(p.name for p in split_dir.iterdir() if p.is_dir())
+    missing = [c for c in CLASSES if c not in found]
+    if missing:
+        raise UserError(f"{split_dir} lacks class folder(s) {', '.join(missing)}: "
+                        f"it needs all of {', '.join(CLASSES)}")
+    for extra in sorted(set(found) - set(CLASSES)):
+        warn(f"ignoring {split_dir / extra}: not one of the classes {', '.join(CLASSES)}")
+
+    images, labels, skipped, converted = [], [], [], 0
+    for label, name in enumerate(CLASSES):
+        files = sorted(p for p in (split_dir / name).iterdir() if p.is_file() and not p.name.startswith("."))
+        good = 0
+        for path in files:
+            arr = read_image(path) if path.suffix.lower() in IMAGE_SUFFIXES else None
+            if arr is None:
+                # A non-image suffix may still be an image; try before giving up.
+                arr = read_image(path) if path.suffix.lower() not in IMAGE_SUFFIXES else None
+            if arr is None:
+                skipped.append(path)
+                continue
+            images.append(arr)
+            labels.append(label)
+            good += 1
+        if good == 0:
+            raise UserError(f"{split_dir / name} has no readable images: add images of '{name}' faces")
+    if skipped:
+        shown = ", ".join(str(p.name) for p in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        warn(f"skipped {len(skipped)} unreadable file(s) in {split_dir}: {shown}")
+    return np.stack(images), np.asarray(labels, dtype=np.int64), len(skipped)
+
+
+def load_csv(csv_path):
+    """fer2013.csv -> {"train": (x, y), "val": (x, y), "test": (x, y)}.
+
+    Training trains, PublicTest validates, PrivateTest is the reported test
+    score. Bad rows are skipped with a warning.
+    """
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise UserError(f"{csv_path} not found: pass the original fer2013.csv or a folder with train/ and test/")
+    usage_split = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
+    parts = {k: ([], []) for k in ("train", "val", "test")}
+    bad = 0
+    with open(csv_path, newline="") as f:
+        reader = csv.DictReader(f)
+        absent = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        if absent:
+            raise UserError(f"{csv_path} lacks column(s) {', '.join(absent)}: "
+                            f"fer2013.csv has the header {','.join(CSV_COLUMNS)}")
+        for row in reader:
+            try:
+                label = CLASSES.index(CSV_LABELS[int(row["emotion"])])
+                pixels = np.array(row["pixels"].split(), dtype=np.float64)
+                if pixels.size != IMAGE_SIZE * IMAGE_SIZE or pixels.min() < 0 or pixels.max() > 255:
+                    raise ValueError("wrong pixel count or range")
+                split = usage_split[row["Usage"]]
+            except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+                bad += 1
+                continue
+            parts[split][0].append(pixels.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE, 1))
+            parts[split][1].append(label)
+    if bad:
+        warn(f"skipped {bad} bad row(s) in {csv_path}")
+    out = {}
+    for split, (xs, ys) in parts.items():
+        if xs:
+            out[split] = (np.stack(xs), np.asarray(ys, dtype=np.int64))
+    if "train" not in out:
+        raise UserError(f"{csv_path} has no usable 'Training' rows")
+    if "val" not in out:
+        raise UserError(f"{csv_path} has no usable 'PublicTest' rows to validate on")
+    return out
+
+
+def load_dataset(source):
+    """A folder with train/ and test/, or fer2013.csv -> dict of splits.
+
+    For folders, test/ both validates and is the reported score (the Kaggle
+    archive has no separate validation split).
+    """
+    source = Path(source)
+    if source.suffix.lower() == ".csv":
+        return load_csv(source)
+    if not source.is_dir():
+        raise UserError(f"data folder {source} not found: see data/README.md for how to get FER2013, "
+                        f"or pass --data DIR (with train/ and test/) or --data fer2013.csv")
+    x_tr, y_tr, _ = load_folder_split(source / "train")
+    x_te, y_te, _ = load_folder_split(source / "test")
+    return {"train": (x_tr, y_tr), "val": (x_te, y_te), "test": (x_te, y_te)}
+
+
+def class_weights(labels, power=0.5):
+    """Inverse-frequency weights, softened by `power`, averaging 1 over samples.
+
+    power=0.5 (square root) lifts rare classes such as disgust (436 of 28,709
+    images) without letting them dominate the loss.
+    """
+    counts = np.bincount(labels, minlength=len(CLASSES)).astype(np.float64)
+    w = np.where(counts > 0, (counts.sum() / np.maximum(counts, 1)) ** power, 0.0)
+    w /= (w * counts).sum() / counts.sum()
+    return {i: float(v) for i, v in enumerate(w)}

@@ -1,0 +1,148 @@
+"""The emotion CNNs, and saving/loading them under the model contract.
+
+Contract (other programs rely on it): emotion_model.h5 loads with
+keras.models.load_model(path, compile=False) alone, takes (batch, 48, 48, 1)
+float grayscale pixels in 0..255 and returns seven softmax probabilities in
+CLASSES order. Rescaling is the model's first layer, so nobody feeding it can
+drift from what training fed. Class names travel inside the file as an HDF5
+attribute (ignored by Keras, read by load_emotion_model).
+"""
+import json
+import os
+from pathlib import Path
+
+from . import CLASSES, IMAGE_SIZE, UserError
+
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+LABELS_ATTR = "emoji_creator_classes"
+
+
+def make_model(num_classes=len(CLASSES)):
+    """The project's default: a VGG-style CNN with batch norm.
+
+    One 3x3 convolution at full 48x48 resolution (edges need no more), then
+    three blocks of two; filters double as the map halves, so the work is
+    spread evenly. That keeps one face at a few milliseconds on a laptop CPU.
+    Regularisation is light on purpose: with augmentation on, a heavier
+    version of this net was still under-fitting FER2013 after 25 epochs.
+    """
+    from keras import layers, Model, Input
+
+    def conv_bn(x, filters):
+        # No conv bias: batch norm's shift makes it redundant.
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
+        x = layers.BatchNormalization()(x)
+        return layers.Activation("relu")(x)
+
+    inputs = Input(INPUT_SHAPE, name="pixels")
+    x = layers.Rescaling(1.0 / 255)(inputs)
+    x = conv_bn(x, 32)
+    x = layers.MaxPooling2D()(x)
+    for filters in (64, 128, 256):
+        x = conv_bn(x, filters)
+        x = conv_bn(x, filters)
+        x = layers.MaxPooling2D()(x)
+    # 3x3x256 left: flatten keeps where on the face a feature fired (mouth vs brow).
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3)(x)
+    x = layers.Dense(256, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return Model(inputs, outputs, name="emotion_cnn")
+
+
+def make_seed_model(num_classes=len(CLASSES)):
+    """The tutorial's CNN, layer for layer, for comparison (plus the in-model rescale)."""
+    from keras import layers, Sequential, Input
+
+    return Sequential([
+        Input(INPUT_SHAPE, name="pixels"),
+        layers.Rescaling(1.0 / 255),
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Dropout(0.25),
+        layers.Conv2D(128, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(128, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Dropout(0.25),
+        layers.Flatten(),
+        layers.Dense(1024, activation="relu"),
+        layers.Dropout(0.5),
+        layers.Dense(num_classes, activation="softmax", name="probabilities"),
+    ], name="seed_cnn")
+
+
+ARCHITECTURES = {"default": make_model, "seed": make_seed_model}
+
+
+def save_model(model, path, class_names=CLASSES):
+    """Save the whole model as HDF5, atomically: the old file stays until the new one is complete."""
+    import h5py
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.partial.h5")
+    try:
+        model.save(tmp)
+        with h5py.File(tmp, "a") as f:
+            f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_emotion_model(path):
+    """Load and check a model file; returns (model, class_names). Raises UserError with the fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"model file {path} not found: train one with 'python train.py' "
+                        f"(or pass --model PATH to an existing emotion_model.h5)")
+    import keras
+
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # Keras raises many types for a foreign or broken file
+        raise UserError(f"{path} is not a Keras model this app can load ({type(exc).__name__}): "
+                        f"retrain with 'python train.py' or restore emotion_model.h5 from git") from None
+    in_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
+    out_shape = tuple(model.output_shape[1:]) if not isinstance(model.output_shape, list) else None
+    if in_shape != INPUT_SHAPE or out_shape != (len(CLASSES),):
+        raise UserError(f"{path} takes {in_shape} and returns {out_shape}, but this app needs "
+                        f"{INPUT_SHAPE} -> ({len(CLASSES)},): retrain with 'python train.py'")
+    return model, read_class_names(path)
+
+
+def read_class_names(path):
+    """The class names stored with the model, or CLASSES for a file saved elsewhere."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get(LABELS_ATTR)
+        names = tuple(json.loads(raw)) if raw is not None else CLASSES
+    except (OSError, ValueError):
+        names = CLASSES
+    return names if len(names) == len(CLASSES) else CLASSES
+
+
+def make_predictor(model):
+    """A compiled function: float32 (n, 48, 48, 1) in 0..255 -> numpy (n, 7) probabilities.
+
+    model.predict() builds a data pipeline on every call (~50 ms); calling the
+    model through one traced tf.function costs a couple of milliseconds.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec((None,) + INPUT_SHAPE, tf.float32)])
+    def predict(batch):
+        return model(batch, training=False)
+
+    def run(batch):
+        return predict(tf.convert_to_tensor(np.asarray(batch, dtype=np.float32))).numpy()
+
+    return run
