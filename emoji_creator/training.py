@@ -164,7 +164,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     started = {"at": time.time(), "before": before}
     if initial_epoch < recipe.epochs:
         model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=initial_epoch,
-                  class_weight=cw, verbose=verbose,
+                  class_weight=cw, verbose=verbose, shuffle=False,  # the dataset shuffles itself
                   callbacks=[checkpoint_callback(ckpt_dir, recipe, history, best, started)])
     train_seconds = before + time.time() - started["at"]
 

@@ -1,0 +1,232 @@
+"""The Tk window behind gui.py: live feed on the left, the emoji of the current emotion on the right.
+
+One thread owns Tk. A single after() tick reads one frame, runs the live
+pipeline, updates both panels and reschedules itself; nothing in a tick
+blocks for long (FrameSource never sleeps).
+"""
+import time
+import tkinter as tk
+from collections import deque
+from pathlib import Path
+from tkinter import filedialog, ttk
+
+import cv2
+import numpy as np
+from PIL import Image, ImageTk
+
+from . import CLASSES, EMOJI_DIR, UserError
+from .live import FrameSource, draw_faces
+from .saving import save_picture
+
+VIEW_SIZE = (640, 480)
+EMOJI_PX = 200
+BAR_W, BAR_H = 150, 16
+
+
+def load_emojis(folder=EMOJI_DIR, class_names=CLASSES, size=EMOJI_PX):
+    """{class: PIL image} for the emoji files present, and the list of missing files."""
+    images, missing = {}, []
+    for name in class_names:
+        path = Path(folder) / f"{name}.png"
+        try:
+            with Image.open(path) as im:
+                images[name] = im.convert("RGBA").resize((size, size), Image.LANCZOS)
+        except (OSError, ValueError):
+            missing.append(path)
+    return images, missing
+
+
+def fit(frame_rgb, size=VIEW_SIZE):
+    """Scale a frame to fit the view, keeping its aspect."""
+    h, w = frame_rgb.shape[:2]
+    s = min(size[0] / w, size[1] / h)
+    if abs(s - 1) < 1e-3:
+        return frame_rgb
+    return cv2.resize(frame_rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+class App:
+    """The Emoji Creator window. `source` is a camera index or a path; `pipeline` a LivePipeline."""
+
+    def __init__(self, root, pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None):
+        from . import DEFAULT_SAVE_DIR
+
+        self.root, self.pipeline = root, pipeline
+        self.save_dir = Path(save_dir or DEFAULT_SAVE_DIR)
+        self.class_names = pipeline.class_names
+        self.max_fps = max_fps  # None: a file's own frame rate; 0: as fast as possible
+        self.source, self.frame, self.faces = None, None, []
+        self.frames_shown, self.last_saved, self.after_id = 0, None, None
+        self.tick_ms = deque(maxlen=2000)  # recent tick durations, for the responsiveness check
+        self.longest_tick_ms = 0.0
+        self.current_label = None
+
+        root.title("Emoji Creator")
+        root.protocol("WM_DELETE_WINDOW", self.close)
+        root.bind("<Escape>", lambda e: self.close())
+        root.bind("<KeyPress-s>", lambda e: self.save())
+        style = ttk.Style(root)
+        style.configure("Name.TLabel", font=("TkDefaultFont", 20, "bold"))
+        style.configure("Status.TLabel", foreground="#333")
+        style.configure("Error.TLabel", foreground="#b00020")
+
+        outer = ttk.Frame(root, padding=8)
+        outer.grid(sticky="nsew")
+        self.view = ttk.Label(outer, anchor="center")
+        self.view.grid(row=0, column=0, rowspan=2, sticky="nsew")
+        blank = Image.new("RGB", VIEW_SIZE, (40, 40, 40))
+        self.view_photo = ImageTk.PhotoImage(blank)  # a reference must be kept, or Tk shows nothing
+        self.view.configure(image=self.view_photo)
+
+        side = ttk.Frame(outer, padding=(12, 0, 0, 0))
+        side.grid(row=0, column=1, sticky="n")
+        emoji_images, missing = load_emojis(emoji_dir, self.class_names)
+        self.emoji_photos = {name: ImageTk.PhotoImage(im) for name, im in emoji_images.items()}
+        self.blank_emoji = ImageTk.PhotoImage(Image.new("RGBA", (EMOJI_PX, EMOJI_PX), (0, 0, 0, 0)))
+        self.emoji = ttk.Label(side, image=self.blank_emoji, compound="center", anchor="center",
+                               font=("TkDefaultFont", 22, "bold"))
+        self.emoji.grid(row=0, column=0, columnspan=3)
+        self.name = ttk.Label(side, text="no face yet", style="Name.TLabel", anchor="center")
+        self.name.grid(row=1, column=0, columnspan=3, pady=(4, 8))
+        self.bars = tk.Canvas(side, width=BAR_W + 110, height=len(self.class_names) * (BAR_H + 6),
+                              highlightthickness=0)
+        self.bars.grid(row=2, column=0, columnspan=3, pady=(0, 10))
+        self.bar_items = []
+        for i, name in enumerate(self.class_names):
+            y = i * (BAR_H + 6)
+            self.bars.create_text(0, y + BAR_H / 2, text=name, anchor="w")
+            self.bars.create_rectangle(70, y, 70 + BAR_W, y + BAR_H, fill="#e4e4e4", outline="")
+            bar = self.bars.create_rectangle(70, y, 70, y + BAR_H, fill="#9aa", outline="")
+            pct = self.bars.create_text(75 + BAR_W, y + BAR_H / 2, text="", anchor="w")
+            self.bar_items.append((bar, pct))
+
+        self.save_button = ttk.Button(side, text="Save", command=self.save)
+        self.open_button = ttk.Button(side, text="Open file…", command=self.open_file)
+        self.quit_button = ttk.Button(side, text="Quit", command=self.close)
+        for col, b in enumerate((self.save_button, self.open_button, self.quit_button)):
+            b.grid(row=3, column=col, padx=2, sticky="ew")
+        self.status = ttk.Label(outer, text="", style="Status.TLabel", wraplength=VIEW_SIZE[0] + 280)
+        self.status.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        if missing:
+            self.say("missing emoji file(s): " + ", ".join(p.name for p in missing)
+                     + f" in {emoji_dir}; showing the emotion name instead", error=True)
+        self.set_source(source)
+
+    # -- messages ---------------------------------------------------------
+    def say(self, text, error=False):
+        self.status.configure(text=text, style="Error.TLabel" if error else "Status.TLabel")
+
+    # -- sources ----------------------------------------------------------
+    def set_source(self, spec):
+        if self.source is not None:
+            self.source.release()
+            self.source = None
+        try:
+            self.source = FrameSource(spec)
+        except UserError as exc:
+            self.say(f"{exc}. Click 'Open file…' to play a video or an image instead.", error=True)
+            self.show_placeholder("No camera" if str(spec).isdigit() else "No source")
+            return
+        self.say(f"showing {self.source.name}")
+        fps = self.source.cap.get(cv2.CAP_PROP_FPS) if self.source.cap is not None else 0
+        rate = self.max_fps if self.max_fps is not None else (fps if 0 < fps < 240 else 0)
+        self.period_ms = 1000.0 / rate if rate and not self.source.is_camera else 0.0
+        if self.after_id is None:
+            self.after_id = self.root.after(1, self.tick)
+
+    def open_file(self):
+        path = filedialog.askopenfilename(parent=self.root, title="Open a video or image", filetypes=[
+            ("Videos and images", "*.mp4 *.avi *.mov *.mkv *.webm *.png *.jpg *.jpeg *.bmp"),
+            ("All files", "*")])
+        if path:
+            self.set_source(path)
+
+    def show_placeholder(self, text):
+        blank = np.full((VIEW_SIZE[1], VIEW_SIZE[0], 3), 40, np.uint8)
+        cv2.putText(blank, text, (40, VIEW_SIZE[1] // 2), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (220, 220, 220), 2,
+                    cv2.LINE_AA)
+        self.show_frame(blank, bgr=False)
+
+    # -- the tick ---------------------------------------------------------
+    def tick(self):
+        started = time.perf_counter()
+        self.after_id = None
+        if self.source is None:
+            return
+        try:
+            frame = self.source.read()
+        except UserError as exc:  # a camera that stopped delivering
+            self.source.release()
+            self.source = None
+            self.say(f"{exc}. Click 'Open file…' to play a video or an image.", error=True)
+            return
+        if frame is not None:
+            self.faces = self.pipeline.process(frame)
+            self.frame = draw_faces(frame, self.faces, self.class_names)
+            self.show_frame(self.frame)
+            self.show_emotion(self.faces)
+            self.frames_shown += 1
+        elif self.source.ended:
+            self.say(f"end of {self.source.name}: Save still works; 'Open file…' plays another")
+            self.source.release()
+            self.source = None
+        elapsed = (time.perf_counter() - started) * 1000
+        self.tick_ms.append(elapsed)
+        self.longest_tick_ms = max(self.longest_tick_ms, elapsed)
+        if self.source is not None:
+            self.after_id = self.root.after(max(1, int(self.period_ms - elapsed)), self.tick)
+
+    def show_frame(self, frame, bgr=True):
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if bgr else frame
+        image = Image.fromarray(fit(rgb))
+        if (self.view_photo.width(), self.view_photo.height()) == image.size:
+            self.view_photo.paste(image)  # reuse the Tk image: no new one per frame, memory stays flat
+        else:
+            self.view_photo = ImageTk.PhotoImage(image)
+            self.view.configure(image=self.view_photo)
+
+    def show_emotion(self, faces):
+        if not faces:
+            probs, label = np.zeros(len(self.class_names)), None
+        else:
+            main = max(faces, key=lambda f: f.box[2] * f.box[3])  # the largest face is the user
+            probs, label = main.probs, main.label
+        if label != self.current_label:
+            self.current_label = label
+            if label is None:
+                self.emoji.configure(image=self.blank_emoji, text="")
+                self.name.configure(text="no face")
+            else:
+                name = self.class_names[label]
+                photo = self.emoji_photos.get(name)
+                # A missing emoji file: the name stands in its place.
+                self.emoji.configure(image=photo or self.blank_emoji, text="" if photo else name)
+                self.name.configure(text=name)
+        for i, ((bar, pct), p) in enumerate(zip(self.bar_items, probs)):
+            y = i * (BAR_H + 6)
+            self.bars.coords(bar, 70, y, 70 + BAR_W * float(p), y + BAR_H)
+            self.bars.itemconfigure(bar, fill="#3a9d5d" if i == label else "#9aa")
+            self.bars.itemconfigure(pct, text=f"{float(p):.0%}" if label is not None else "")
+
+    # -- buttons ----------------------------------------------------------
+    def save(self):
+        if self.frame is None:
+            self.say("nothing to save yet: no frame has been shown", error=True)
+            return None
+        try:
+            path = save_picture(self.frame, self.save_dir)
+        except UserError as exc:
+            self.say(str(exc), error=True)
+            return None
+        self.last_saved = path
+        self.say(f"saved {path.name} in {path.parent}")
+        return path
+
+    def close(self):
+        if self.after_id is not None:
+            self.root.after_cancel(self.after_id)
+            self.after_id = None
+        if self.source is not None:
+            self.source.release()
+            self.source = None
+        self.root.destroy()

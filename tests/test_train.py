@@ -1,0 +1,77 @@
+"""train.py end to end on tiny data sets made here (folders and a CSV), and the model contract."""
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import train
+from emoji_creator import CLASSES, DEFAULT_MODEL
+from emoji_creator.data import CSV_LABELS
+from emoji_creator.model import read_class_names
+
+
+def check_contract(path):
+    model = keras.models.load_model(path, compile=False)
+    assert tuple(model.input_shape[1:]) == (48, 48, 1)
+    x = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1)).astype(np.float32)  # raw 0..255 pixels
+    probs = np.asarray(model(x, training=False))
+    assert probs.shape == (3, 7)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+    assert read_class_names(path) == CLASSES
+
+
+def test_train_on_folders_writes_model_and_report(trained_model):
+    check_contract(trained_model)
+    report = trained_model.parent / "report"
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert set(metrics["test"]["per_class"]) == set(CLASSES)
+    assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
+    assert (report / "confusion_matrix.png").stat().st_size > 0
+    assert (report / "curves.png").stat().st_size > 0
+
+
+def write_csv(path, tiny_data, bad_row=False):
+    from emoji_creator.data import read_image
+
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["emotion", "pixels", "Usage"])
+        for split, usages in (("train", ["Training"]), ("test", ["PublicTest", "PrivateTest"])):
+            for name in CLASSES:
+                for img in sorted((tiny_data / split / name).glob("*.png")):
+                    pixels = " ".join(map(str, read_image(img).ravel()))
+                    for usage in usages:
+                        w.writerow([CSV_LABELS.index(name), pixels, usage])
+        if bad_row:
+            w.writerow(["3", "1 2 3", "Training"])  # too few pixels
+
+
+def test_train_on_csv(tiny_data, tmp_path, capsys):
+    data = tmp_path / "fer2013.csv"
+    write_csv(data, tiny_data, bad_row=True)
+    out = tmp_path / "csv_model.h5"
+    rc = train.main(["--data", str(data), "--epochs", "1", "--batch-size", "16", "--output", str(out),
+                     "--report-dir", str(tmp_path / "report"), "--checkpoint-dir", str(tmp_path / "ckpt")])
+    assert rc == 0
+    check_contract(out)
+    assert "skipped 1 bad row" in capsys.readouterr().err
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert metrics["test_split"] == "PrivateTest"
+
+
+def test_seed_model_is_the_tutorial_cnn():
+    from emoji_creator.model import make_seed_model
+
+    model = make_seed_model()
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Rescaling", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Conv2D", "MaxPooling2D",
+                     "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"]
+    assert [layer.filters for layer in model.layers if hasattr(layer, "filters")] == [32, 64, 128, 128]
+
+
+def test_shipped_model_meets_the_contract():
+    if not DEFAULT_MODEL.is_file():
+        pytest.fail("emotion_model.h5 is not in the project: train it with 'python train.py'")
+    check_contract(DEFAULT_MODEL)
