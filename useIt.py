@@ -55,8 +55,8 @@ def main(argv=None):
     status = 0
     started = time.perf_counter()
     try:
+        source = FrameSource(args.source)  # first: a wrong source is reported before the slow model load
         pipeline = LivePipeline(args.model)
-        source = FrameSource(args.source)
         if args.log:
             try:
                 log_file = open(args.log, "w", newline="")

@@ -107,9 +107,11 @@ class App:
             b.grid(row=3, column=col, padx=2, sticky="ew")
         self.status = ttk.Label(outer, text="", style="Status.TLabel", wraplength=VIEW_SIZE[0] + 280)
         self.status.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
-        if missing:
-            self.say("missing emoji file(s): " + ", ".join(p.name for p in missing)
-                     + f" in {emoji_dir}; showing the emotion name instead", error=True)
+        # A lasting notice, apart from the status line that every event rewrites.
+        self.notice = ttk.Label(side, style="Error.TLabel", wraplength=260, text="" if not missing else
+                                "missing emoji file(s): " + ", ".join(p.name for p in missing)
+                                + f" in {emoji_dir}; showing the emotion name instead")
+        self.notice.grid(row=4, column=0, columnspan=3, pady=(8, 0), sticky="w")
         self.set_source(source)
 
     # -- messages ---------------------------------------------------------
