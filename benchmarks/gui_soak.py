@@ -1,0 +1,58 @@
+"""Endurance: the GUI under a real X display fed a clip in a loop; memory and tick times.
+
+    xvfb-run -a python benchmarks/gui_soak.py --frames 10000
+
+Prints resident memory at frame 1,000 and at the end, and the median, 95th
+percentile and longest Tk tick (one tick reads a frame, runs the pipeline and
+updates both panels).
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mib():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--frames", type=int, default=10000)
+    p.add_argument("--model", type=Path, default=ROOT / "emotion_model.h5")
+    p.add_argument("--fer", type=Path, default=ROOT.parent / "shared" / "fer2013")
+    args = p.parse_args(argv)
+
+    import gui
+    from emoji_creator.clip import fer_faces, write_clip
+
+    clip = ROOT / "benchmarks" / "soak.avi"
+    write_clip(clip, fer_faces(args.fer, per_class=2), hold=20)
+    root, app = gui.build(["--source", str(clip), "--max-fps", "0", "--model", str(args.model), "--save-dir", "/tmp/emoji_soak_save"])
+    marks, started = {}, time.time()
+    while app.frames_shown < args.frames:
+        if app.source is None:  # end of the clip: play it again, as a user pressing Open would
+            app.set_source(str(clip))
+        root.update()
+        if app.frames_shown in (1000, args.frames // 2) and app.frames_shown not in marks:
+            marks[app.frames_shown] = rss_mib()
+    marks[app.frames_shown] = rss_mib()
+    ticks = np.asarray(app.tick_ms)
+    print(f"{app.frames_shown} frames in {time.time() - started:.0f} s")
+    for frame, mib in sorted(marks.items()):
+        print(f"resident memory at frame {frame}: {mib:.1f} MiB")
+    print(f"tick ms over the last {len(ticks)} ticks: median {np.median(ticks):.1f}, "
+          f"p95 {np.percentile(ticks, 95):.1f}; longest tick of the run: {app.longest_tick_ms:.1f} ms")
+    app.close()
+
+
+if __name__ == "__main__":
+    main()
