@@ -16,8 +16,11 @@ from . import CASCADE_PATH, CLASSES, UserError
 from .data import IMAGE_SUFFIXES, to_model_input
 
 # Detection runs on a frame scaled to this width: faces at webcam distance
-# stay far above the cascade's 24-pixel window, and the cost falls ~4x.
-DETECT_WIDTH = 320
+# stay well above the cascade's 24-pixel window, and the cost falls ~5x.
+# Measured on FER2013 faces (benchmarks/live_loop.py): 240 px with
+# scaleFactor 1.2 and minNeighbors 4 found more faces than the tutorial's
+# full-frame (1.3, 5), with no false boxes, at a third of the cost.
+DETECT_WIDTH = 240
 # The smallest face worth a label, as a fraction of the frame's shorter side.
 MIN_FACE_FRACTION = 0.12
 
@@ -37,7 +40,7 @@ def detect(gray, cascade, detect_width=DETECT_WIDTH, min_fraction=MIN_FACE_FRACT
     scale = min(1.0, detect_width / w)
     small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
     side = max(24, int(min(small.shape[:2]) * min_fraction))
-    boxes = cascade.detectMultiScale(small, scaleFactor=1.2, minNeighbors=5, minSize=(side, side))
+    boxes = cascade.detectMultiScale(small, scaleFactor=1.2, minNeighbors=4, minSize=(side, side))
     if len(boxes) == 0:
         return np.zeros((0, 4), dtype=np.int32)
     return np.round(np.asarray(boxes, dtype=np.float64) / scale).astype(np.int32)
