@@ -87,7 +87,7 @@ def save_model(model, path, class_names=CLASSES):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.partial.h5")
     try:
-        model.save(tmp)
+        model.save(tmp, include_optimizer=False)  # inference needs no optimizer state: a third of the size
         with h5py.File(tmp, "a") as f:
             f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
         os.replace(tmp, path)
