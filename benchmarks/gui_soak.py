@@ -42,9 +42,10 @@ def main(argv=None):
         if app.source is None:  # end of the clip: play it again, as a user pressing Open would
             app.set_source(str(clip))
         root.update()
-        if app.frames_shown in (1000, args.frames // 2) and app.frames_shown not in marks:
-            marks[app.frames_shown] = rss_mib()
-    marks[app.frames_shown] = rss_mib()
+        for mark in (1000, args.frames // 2):  # one update() may run several ticks: >=, not ==
+            if app.frames_shown >= mark and mark not in marks:
+                marks[mark] = rss_mib()
+    marks[args.frames] = rss_mib()
     ticks = np.asarray(app.tick_ms)
     print(f"{app.frames_shown} frames in {time.time() - started:.0f} s")
     for frame, mib in sorted(marks.items()):

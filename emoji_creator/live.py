@@ -56,10 +56,11 @@ class Face:
     box: tuple  # x, y, w, h in frame pixels
     probs: np.ndarray  # smoothed probabilities, CLASSES order
     track: int = 0
+    shown: int = -1  # the label on screen; -1: simply the top class
 
     @property
     def label(self):
-        return int(self.probs.argmax())
+        return self.shown if self.shown >= 0 else int(self.probs.argmax())
 
     @property
     def confidence(self):
@@ -79,12 +80,14 @@ class Smoother:
     """Per-face exponential moving average of probabilities, so a still face keeps its label.
 
     Faces are matched to the previous frame's by box overlap; a face missing
-    for `patience` frames is forgotten.
+    for `patience` frames is forgotten. On top of the average, hysteresis: the
+    label shown changes only when another class leads it by `margin`, so two
+    near-equal classes cannot make it flicker.
     """
 
-    def __init__(self, alpha=0.35, patience=5):
-        self.alpha, self.patience = alpha, patience
-        self.tracks = {}  # id -> [box, probs, frames_missing]
+    def __init__(self, alpha=0.3, patience=5, margin=0.1):
+        self.alpha, self.patience, self.margin = alpha, patience, margin
+        self.tracks = {}  # id -> [box, probs, frames_missing, label shown]
         self.next_id = 0
 
     def update(self, boxes, probs):
@@ -92,14 +95,18 @@ class Smoother:
         for box, p in zip(map(tuple, boxes), probs):
             best = max((t for t in self.tracks if t not in used),
                        key=lambda t: iou(box, self.tracks[t][0]), default=None)
+            top = int(p.argmax())
             if best is not None and iou(box, self.tracks[best][0]) > 0.3:
                 p = self.alpha * p + (1 - self.alpha) * self.tracks[best][1]
-                tid = best
+                tid, shown = best, self.tracks[best][3]
+                top = int(p.argmax())
+                if p[top] - p[shown] > self.margin:
+                    shown = top
             else:
-                tid, self.next_id = self.next_id, self.next_id + 1
-            self.tracks[tid] = [box, p, 0]
+                tid, self.next_id, shown = self.next_id, self.next_id + 1, top
+            self.tracks[tid] = [box, p, 0, shown]
             used.add(tid)
-            faces.append(Face(box, p, tid))
+            faces.append(Face(box, p, tid, shown))
         for t in list(self.tracks):
             if t not in used:
                 self.tracks[t][2] += 1
