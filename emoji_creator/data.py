@@ -69,10 +69,7 @@ def load_folder_split(split_dir):
         files = sorted(p for p in (split_dir / name).iterdir() if p.is_file() and not p.name.startswith("."))
         good = 0
         for path in files:
-            arr = read_image(path) if path.suffix.lower() in IMAGE_SUFFIXES else None
-            if arr is None:
-                # A non-image suffix may still be an image; try before giving up.
-                arr = read_image(path) if path.suffix.lower() not in IMAGE_SUFFIXES else None
+            arr = read_image(path)  # by content, not suffix: unreadable files of any name are skipped
             if arr is None:
                 skipped.append(path)
                 continue

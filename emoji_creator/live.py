@@ -95,7 +95,6 @@ class Smoother:
         for box, p in zip(map(tuple, boxes), probs):
             best = max((t for t in self.tracks if t not in used),
                        key=lambda t: iou(box, self.tracks[t][0]), default=None)
-            top = int(p.argmax())
             if best is not None and iou(box, self.tracks[best][0]) > 0.3:
                 p = self.alpha * p + (1 - self.alpha) * self.tracks[best][1]
                 tid, shown = best, self.tracks[best][3]
@@ -103,7 +102,7 @@ class Smoother:
                 if p[top] - p[shown] > self.margin:
                     shown = top
             else:
-                tid, self.next_id, shown = self.next_id, self.next_id + 1, top
+                tid, self.next_id, shown = self.next_id, self.next_id + 1, int(p.argmax())
             self.tracks[tid] = [box, p, 0, shown]
             used.add(tid)
             faces.append(Face(box, p, tid, shown))
