@@ -4,9 +4,11 @@
 
 Prints resident memory at frame 1,000 and at the end, and the median, 95th
 percentile and longest Tk tick (one tick reads a frame, runs the pipeline and
-updates both panels).
+updates both panels), which frame it was, and how many full (generation 2)
+garbage collections ran and the longest of them.
 """
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -37,11 +39,24 @@ def main(argv=None):
     clip = ROOT / "benchmarks" / "soak.avi"
     write_clip(clip, fer_faces(args.fer, per_class=2), hold=20)
     root, app = gui.build(["--source", str(clip), "--max-fps", "0", "--model", str(args.model), "--save-dir", "/tmp/emoji_soak_save"])
+    gc_ms, gc_started = [], [0.0]
+
+    def on_gc(phase, info):  # time each full collection: the suspect behind long ticks
+        if info["generation"] == 2:
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            else:
+                gc_ms.append((time.perf_counter() - gc_started[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
     marks, started = {}, time.time()
+    longest = (0.0, 0)
     while app.frames_shown < args.frames:
         if app.source is None:  # end of the clip: play it again, as a user pressing Open would
             app.set_source(str(clip))
         root.update()
+        if app.longest_tick_ms > longest[0]:
+            longest = (app.longest_tick_ms, app.frames_shown)
         for mark in (1000, args.frames // 2):  # one update() may run several ticks: >=, not ==
             if app.frames_shown >= mark and mark not in marks:
                 marks[mark] = rss_mib()
@@ -51,7 +66,9 @@ def main(argv=None):
     for frame, mib in sorted(marks.items()):
         print(f"resident memory at frame {frame}: {mib:.1f} MiB")
     print(f"tick ms over the last {len(ticks)} ticks: median {np.median(ticks):.1f}, "
-          f"p95 {np.percentile(ticks, 95):.1f}; longest tick of the run: {app.longest_tick_ms:.1f} ms")
+          f"p95 {np.percentile(ticks, 95):.1f}; longest tick of the run: {longest[0]:.1f} ms (around frame {longest[1]})")
+    print(f"full garbage collections during the run: {len(gc_ms)}"
+          + (f", longest {max(gc_ms):.1f} ms" if gc_ms else ""))
     app.close()
 
 
