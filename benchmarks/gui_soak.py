@@ -18,6 +18,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from emoji_creator import DEFAULT_MODEL  # noqa: E402
+
 
 def rss_mib():
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -29,7 +31,7 @@ def rss_mib():
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--frames", type=int, default=10000)
-    p.add_argument("--model", type=Path, default=ROOT / "emotion_model.h5")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--fer", type=Path, default=ROOT.parent / "shared" / "fer2013")
     args = p.parse_args(argv)
 

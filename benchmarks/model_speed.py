@@ -28,9 +28,10 @@ def time_calls(fn, x, n):
 
 
 def main(argv=None):
+    from emoji_creator import DEFAULT_MODEL
     from emoji_creator.model import load_emotion_model, make_predictor
 
-    paths = [Path(p) for p in (argv or sys.argv[1:])] or [ROOT / "emotion_model.h5"]
+    paths = [Path(p) for p in (argv or sys.argv[1:])] or [DEFAULT_MODEL]
     face = np.random.default_rng(0).integers(0, 256, (1, 48, 48, 1)).astype(np.float32)
     for path in paths:
         model, _ = load_emotion_model(path)

@@ -94,9 +94,9 @@ class Smoother:
     def update(self, boxes, probs):
         faces, used = [], set()
         for box, p in zip(map(tuple, boxes), probs):
-            best = max((t for t in self.tracks if t not in used),
-                       key=lambda t: iou(box, self.tracks[t][0]), default=None)
-            if best is not None and iou(box, self.tracks[best][0]) > 0.3:
+            overlap, best = max(((iou(box, self.tracks[t][0]), t) for t in self.tracks if t not in used),
+                                key=lambda pair: pair[0], default=(0.0, None))
+            if overlap > 0.3:
                 p = self.alpha * p + (1 - self.alpha) * self.tracks[best][1]
                 tid, shown = best, self.tracks[best][3]
                 top = int(p.argmax())
