@@ -69,18 +69,24 @@ def make_dataset(x, y, batch_size, shuffle=False, augment=None, seed=0):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def compile_model(model, recipe, steps_per_epoch):
+def learning_rate(recipe, steps_per_epoch):
+    """The recipe's learning rate: a float, or a per-step schedule over the whole run."""
     import keras
 
     total = max(1, recipe.epochs * steps_per_epoch)
-    if recipe.schedule == "cosine":
-        warmup = min(recipe.warmup_epochs * steps_per_epoch, total - 1)
-        lr = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=recipe.learning_rate / 10 if warmup else recipe.learning_rate,
-            decay_steps=total - warmup, alpha=0.01,
-            warmup_target=recipe.learning_rate if warmup else None, warmup_steps=warmup)
-    else:
-        lr = recipe.learning_rate
+    if recipe.schedule != "cosine":
+        return recipe.learning_rate
+    warmup = min(recipe.warmup_epochs * steps_per_epoch, total - 1)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=recipe.learning_rate / 10 if warmup else recipe.learning_rate,
+        decay_steps=total - warmup, alpha=0.01,
+        warmup_target=recipe.learning_rate if warmup else None, warmup_steps=warmup)
+
+
+def compile_model(model, recipe, steps_per_epoch):
+    import keras
+
+    lr = learning_rate(recipe, steps_per_epoch)
     if recipe.optimizer == "adamw":
         opt = keras.optimizers.AdamW(learning_rate=lr, weight_decay=recipe.weight_decay)
     else:
@@ -147,11 +153,11 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         model = keras.models.load_model(ckpt_dir / "last.keras")  # with optimizer and schedule state
         history, best = state["history"], state["best"]
         initial_epoch, before = state["epochs_done"], state.get("train_seconds", 0.0)
-        if recipe.epochs != saved.epochs:
-            # A longer run: the schedule is stretched to the new length, continuing from this step.
-            weights = model.get_weights()
-            compile_model(model, recipe, steps)
-            model.set_weights(weights)
+        if recipe.epochs != saved.epochs and saved.schedule == "cosine":
+            # A longer (or shorter) run: the schedule is stretched to the new length.
+            # The optimizer keeps its moments and step count, so it carries on from
+            # where that longer schedule is at this step, not from a fresh warm-up.
+            model.optimizer.learning_rate = learning_rate(recipe, steps)
         print(f"resuming from epoch {initial_epoch} of {recipe.epochs} ({ckpt_dir})")
     else:
         model = ARCHITECTURES[recipe.model]()

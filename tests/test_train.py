@@ -32,6 +32,24 @@ def test_train_on_folders_writes_model_and_report(trained_model):
     assert (report / "curves.png").stat().st_size > 0
 
 
+def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_data, tmp_path):
+    # Extending a finished 1-epoch run to 3: the optimizer keeps its step count and the
+    # cosine schedule is stretched, rather than a fresh optimizer restarting the warm-up.
+    import shutil
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(trained_model.parent / "ckpt", ckpt)
+    steps = keras.models.load_model(ckpt / "last.keras").optimizer.iterations.numpy()
+    rc = train.main(["--data", str(tiny_data), "--epochs", "3", "--batch-size", "16", "--resume",
+                     "--output", str(tmp_path / "m.h5"), "--report-dir", str(tmp_path / "report"),
+                     "--checkpoint-dir", str(ckpt)])
+    assert rc == 0
+    opt = keras.models.load_model(ckpt / "last.keras").optimizer
+    assert opt.iterations.numpy() == 3 * steps
+    assert float(opt.learning_rate) == pytest.approx(1e-5, rel=0.05)  # the schedule's end: 1% of 1e-3
+    assert json.loads((ckpt / "state.json").read_text())["epochs_done"] == 3
+
+
 def write_csv(path, tiny_data, bad_row=False):
     from emoji_creator.data import read_image
 
