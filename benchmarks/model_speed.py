@@ -1,11 +1,14 @@
 """Milliseconds to classify one face: the model called through its compiled predictor, and predict().
 
-    python benchmarks/model_speed.py [emotion_model.h5 ...]
+    python benchmarks/model_speed.py [--rounds 5] [emotion_model.h5 ...]
 
 Prints, per model file: parameters, file size, median and 95th-percentile ms
 per face over many single-face calls (as the live loop makes them), and the
-median of model.predict() for comparison.
+median of model.predict() for comparison. With several rounds (500 calls
+each, a pause between) it prints every round's median, since a shared or
+throttled CPU moves this figure by a millisecond from one minute to the next.
 """
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -31,14 +34,25 @@ def main(argv=None):
     from emoji_creator import DEFAULT_MODEL
     from emoji_creator.model import load_emotion_model, make_predictor
 
-    paths = [Path(p) for p in (argv or sys.argv[1:])] or [DEFAULT_MODEL]
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("models", nargs="*", type=Path, default=[DEFAULT_MODEL])
+    p.add_argument("--rounds", type=int, default=1, help="rounds of 500 calls (default 1)")
+    args = p.parse_args(argv)
     face = np.random.default_rng(0).integers(0, 256, (1, 48, 48, 1)).astype(np.float32)
-    for path in paths:
+    for path in args.models:
         model, _ = load_emotion_model(path)
-        med, p95 = time_calls(make_predictor(model), face, 500)
+        predict = make_predictor(model)
+        rounds = []
+        for i in range(args.rounds):
+            if i:
+                time.sleep(5)
+            rounds.append(time_calls(predict, face, 500))
+        med, p95 = np.median([r[0] for r in rounds]), np.median([r[1] for r in rounds])
         pred, _ = time_calls(lambda x: model.predict(x, verbose=0), face, 50)
         print(f"{path.name}: {model.count_params():,} parameters, {path.stat().st_size / 1e6:.1f} MB; "
               f"one face: median {med:.2f} ms, p95 {p95:.2f} ms (compiled); predict(): median {pred:.1f} ms")
+        if args.rounds > 1:
+            print("  median of each round: " + ", ".join(f"{r[0]:.2f}" for r in rounds) + " ms")
 
 
 if __name__ == "__main__":
