@@ -25,7 +25,7 @@ def parse_args(argv=None):
                    help="folder with train/ and test/ class folders, or fer2013.csv (default: data/)")
     p.add_argument("--model", choices=sorted(RECIPES), default="default",
                    help="'default': this project's CNN and recipe; 'seed': the tutorial's")
-    p.add_argument("--epochs", type=int, help="epochs (default: the recipe's; 30 default, 50 seed)")
+    p.add_argument("--epochs", type=int, help="epochs (default: the recipe's; 60 default, 50 seed)")
     p.add_argument("--batch-size", type=int, help="batch size (default: 64)")
     p.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--report-dir", type=Path, help="report folder (default: reports/<output name>/)")

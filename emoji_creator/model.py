@@ -23,8 +23,9 @@ def make_model(num_classes=len(CLASSES)):
     One 3x3 convolution at full 48x48 resolution (edges need no more), then
     three blocks of two; filters double as the map halves, so the work is
     spread evenly. Widths 48-96-192 rather than 64-128-256: the wider net took
-    about 4 ms a face on a 2-core CPU, this one about 2.5 ms (budget: 3 ms),
-    and trains an epoch in a little over half the time.
+    3.8-4 ms a face on a 2-core CPU, this one 2.2-4.4 ms depending on the
+    machine's load (budget: 3 ms; README), and trains an epoch in a little
+    over half the time.
     Regularisation is light on purpose: with augmentation on, a heavier
     version of this net was still under-fitting FER2013 after 25 epochs.
     """

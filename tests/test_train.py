@@ -1,6 +1,7 @@
 """train.py end to end on tiny data sets made here (folders and a CSV), and the model contract."""
 import csv
 import json
+import shutil
 
 import keras
 import numpy as np
@@ -35,8 +36,6 @@ def test_train_on_folders_writes_model_and_report(trained_model):
 def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_data, tmp_path):
     # Extending a finished 1-epoch run to 3: the optimizer keeps its step count and the
     # cosine schedule is stretched, rather than a fresh optimizer restarting the warm-up.
-    import shutil
-
     ckpt = tmp_path / "ckpt"
     shutil.copytree(trained_model.parent / "ckpt", ckpt)
     steps = keras.models.load_model(ckpt / "last.keras").optimizer.iterations.numpy()
