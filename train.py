@@ -65,7 +65,8 @@ def main(argv=None):
         print(f"\ninterrupted: {output.name} is unchanged; the last and best checkpoints are in "
               f"{ckpt_dir}; continue with 'python train.py --resume' (same options)", file=sys.stderr)
         return 130
-    print(f"test accuracy {result['test']['accuracy']:.2%} on {result['test_split']}; "
+    print(f"test accuracy {result['test']['accuracy']:.2%} on {result['test_split']} "
+          f"(averaged with the mirror image; {result['test_single_view_accuracy']:.2%} without); "
           f"model saved to {output}; report in {report_dir}")
     return 0
 

@@ -129,7 +129,7 @@ class LivePipeline:
         self.cascade = load_cascade(cascade_path)
         self.model, self.class_names = load_emotion_model(model_path)
         self.predict = make_predictor(self.model)
-        self.predict(np.zeros((1, 48, 48, 1), np.float32))  # trace now, not on the first frame
+        self.predict(np.zeros((1, 48, 48, 1), np.float32))  # warm up now, not on the first frame
         self.detect_every = max(1, detect_every)
         self.smoother = Smoother() if smooth else None
         self.frame_index = 0

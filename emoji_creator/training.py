@@ -31,6 +31,7 @@ class Recipe:
     warmup_epochs: int = 2
     label_smoothing: float = 0.1
     augment: bool = True
+    erasing: float = 0.0  # chance per image of one random rectangle replaced by noise (0 disables)
     class_weight_power: float = 0.5  # 0 disables class weights
     seed: int = 1337
 
@@ -40,7 +41,7 @@ RECIPES = {
     # The tutorial's recipe: Adam 1e-4, 50 epochs, batch 64, no augmentation, plain loss.
     "seed": Recipe(model="seed", epochs=50, batch_size=64, learning_rate=1e-4, optimizer="adam",
                    weight_decay=0.0, schedule="constant", warmup_epochs=0, label_smoothing=0.0,
-                   augment=False, class_weight_power=0.0),
+                   augment=False, erasing=0.0, class_weight_power=0.0),
 }
 
 
@@ -55,7 +56,39 @@ def augmentation():
     ], name="augment")
 
 
-def make_dataset(x, y, batch_size, shuffle=False, augment=None, seed=0):
+def random_erasing(images, p, area=(0.02, 0.25), aspect=(0.3, 3.3)):
+    """Replace one random rectangle of each image (with chance p) by uniform noise.
+
+    Random erasing (Zhong et al. 2017): a face with its mouth or one eye hidden
+    still has an expression, so the net has to use more than one cue. It is
+    the regulariser the strongest FER2013 VGG recipes add to flips and shifts;
+    ours was over-fitting (train 78% vs test 66% after 60 epochs) without it.
+    Works on a batch (b, h, w, 1) of 0..255 floats, vectorised: no per-image loop.
+    """
+    import math
+
+    import tensorflow as tf
+
+    shape = tf.shape(images)
+    b, h, w = shape[0], shape[1], shape[2]
+    hf, wf = tf.cast(h, tf.float32), tf.cast(w, tf.float32)
+    target = tf.random.uniform([b], area[0], area[1]) * hf * wf
+    ratio = tf.exp(tf.random.uniform([b], math.log(aspect[0]), math.log(aspect[1])))
+    eh = tf.clip_by_value(tf.round(tf.sqrt(target * ratio)), 1.0, hf)
+    ew = tf.clip_by_value(tf.round(tf.sqrt(target / ratio)), 1.0, wf)
+    y0 = tf.floor(tf.random.uniform([b]) * (hf - eh + 1.0))
+    x0 = tf.floor(tf.random.uniform([b]) * (wf - ew + 1.0))
+    rows = tf.cast(tf.range(h), tf.float32)[None, :]
+    cols = tf.cast(tf.range(w), tf.float32)[None, :]
+    in_rows = (rows >= y0[:, None]) & (rows < (y0 + eh)[:, None])
+    in_cols = (cols >= x0[:, None]) & (cols < (x0 + ew)[:, None])
+    chosen = tf.random.uniform([b]) < p
+    mask = in_rows[:, :, None] & in_cols[:, None, :] & chosen[:, None, None]
+    noise = tf.random.uniform(tf.shape(images), 0.0, 255.0)
+    return tf.where(mask[..., None], noise, images)
+
+
+def make_dataset(x, y, batch_size, shuffle=False, augment=None, seed=0, erasing=0.0):
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x, y))
@@ -66,6 +99,8 @@ def make_dataset(x, y, batch_size, shuffle=False, augment=None, seed=0):
     ds = ds.map(lambda a, b: (tf.cast(a, tf.float32), tf.one_hot(b, n)), num_parallel_calls=tf.data.AUTOTUNE)
     if augment is not None:
         ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+    if erasing:
+        ds = ds.map(lambda a, b: (random_erasing(a, erasing), b), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -164,7 +199,8 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         compile_model(model, recipe, steps)
 
     aug = augmentation() if recipe.augment else None
-    train_ds = make_dataset(x_tr, y_tr, recipe.batch_size, shuffle=True, augment=aug, seed=recipe.seed)
+    train_ds = make_dataset(x_tr, y_tr, recipe.batch_size, shuffle=True, augment=aug, seed=recipe.seed,
+                            erasing=recipe.erasing if recipe.augment else 0.0)
     val_ds = make_dataset(x_val, y_val, 256)
     cw = class_weights(y_tr, recipe.class_weight_power) if recipe.class_weight_power else None
     started = {"at": time.time(), "before": before}
@@ -178,8 +214,10 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     # the test split would flatter the reported score.
     from .model import make_predictor
 
-    predict = make_predictor(model)
+    predict = make_predictor(model)  # as the app runs it: averaged with the mirror image
     probs = np.concatenate([predict(x_te[i:i + 512]) for i in range(0, len(x_te), 512)])
+    single = make_predictor(model, flip=False)
+    one_view = np.concatenate([single(x_te[i:i + 512]) for i in range(0, len(x_te), 512)])
     from .report import metrics, write_report
 
     result = {
@@ -191,6 +229,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         "parameters": int(model.count_params()),
         "classes": list(CLASSES),
         "test": metrics(y_te, probs),
+        "test_single_view_accuracy": float((one_view.argmax(axis=1) == y_te).mean()),
         "best_val_accuracy": best,
     }
     write_report(report_dir, result, history)
