@@ -129,7 +129,8 @@ class LivePipeline:
         self.cascade = load_cascade(cascade_path)
         self.model, self.class_names = load_emotion_model(model_path)
         self.predict = make_predictor(self.model)
-        self.predict(np.zeros((1, 48, 48, 1), np.float32))  # warm up now, not on the first frame
+        for n in (1, 2):  # warm up for one and two faces now, not on the first frame that has them
+            self.predict(np.zeros((n, 48, 48, 1), np.float32))
         self.detect_every = max(1, detect_every)
         self.smoother = Smoother() if smooth else None
         self.frame_index = 0

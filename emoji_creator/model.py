@@ -187,23 +187,32 @@ def _litert_predictor(model, threads=2):
 
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints the whole signature
         flat = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    interpreter = Interpreter(model_content=flat, num_threads=threads)
-    inp = interpreter.get_input_details()[0]["index"]
-    out = interpreter.get_output_details()[0]["index"]
-    shape = [0]
+    interpreters = {}  # one per batch size: switching between 1 and 2 faces re-plans nothing
+
+    def interpreter_for(n):
+        if n not in interpreters:
+            it = Interpreter(model_content=flat, num_threads=threads)
+            it.resize_tensor_input(it.get_input_details()[0]["index"], [n, *INPUT_SHAPE])
+            it.allocate_tensors()
+            interpreters[n] = (it, it.get_input_details()[0]["index"], it.get_output_details()[0]["index"])
+        return interpreters[n]
 
     def run(batch):
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         n = len(batch)
         if n == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        if shape[0] != n:  # a new number of faces: re-plan the buffers (cheap, no recompile)
-            interpreter.resize_tensor_input(inp, [n, *INPUT_SHAPE])
-            interpreter.allocate_tensors()
-            shape[0] = n
-        interpreter.set_tensor(inp, batch)
-        interpreter.invoke()
-        return interpreter.get_tensor(out).copy()
+        if n > 8:  # evaluation-size batches: one-off, so chunks of 512 through one interpreter
+            if n > 512:
+                return np.concatenate([run(batch[i:i + 512]) for i in range(0, n, 512)])
+            n_key = 512
+            batch = np.concatenate([batch, np.zeros((512 - n,) + batch.shape[1:], np.float32)])
+        else:
+            n_key = n
+        it, inp, out = interpreter_for(n_key)
+        it.set_tensor(inp, batch)
+        it.invoke()
+        return it.get_tensor(out)[:n].copy()
 
     run.backend = "litert"
     return run
