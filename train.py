@@ -27,6 +27,8 @@ def parse_args(argv=None):
                    help="'default': this project's CNN and recipe; 'seed': the tutorial's")
     p.add_argument("--epochs", type=int, help="epochs (default: the recipe's; 60 default, 50 seed)")
     p.add_argument("--batch-size", type=int, help="batch size (default: 64)")
+    p.add_argument("--erasing", type=float, metavar="P",
+                   help="random erasing: chance per training image (default: the recipe's, 0)")
     p.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--report-dir", type=Path, help="report folder (default: reports/<output name>/)")
     p.add_argument("--checkpoint-dir", type=Path, help="checkpoints (default: checkpoints/<output name>/)")
@@ -43,8 +45,10 @@ def main(argv=None):
         recipe = replace(recipe, epochs=args.epochs)
     if args.batch_size is not None:
         recipe = replace(recipe, batch_size=args.batch_size)
-    if recipe.epochs < 1 or recipe.batch_size < 1:
-        print("error: --epochs and --batch-size must be at least 1", file=sys.stderr)
+    if args.erasing is not None:
+        recipe = replace(recipe, erasing=args.erasing)
+    if recipe.epochs < 1 or recipe.batch_size < 1 or not 0 <= recipe.erasing <= 1:
+        print("error: --epochs and --batch-size must be at least 1, --erasing between 0 and 1", file=sys.stderr)
         return 2
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem

@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +185,10 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         saved = Recipe(**state["recipe"])
         if saved.model != recipe.model:
             raise UserError(f"the checkpoint in {ckpt_dir} is a '{saved.model}' model: resume with --model {saved.model}")
+        # The run goes on with its own recipe (augmentation, loss, seed); only the
+        # length and batch size given now apply, so a later change to the
+        # defaults cannot quietly change a run half-way through.
+        recipe = replace(saved, epochs=recipe.epochs, batch_size=recipe.batch_size)
         model = keras.models.load_model(ckpt_dir / "last.keras")  # with optimizer and schedule state
         history, best = state["history"], state["best"]
         initial_epoch, before = state["epochs_done"], state.get("train_seconds", 0.0)

@@ -39,6 +39,9 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
     ckpt = tmp_path / "ckpt"
     shutil.copytree(trained_model.parent / "ckpt", ckpt)
     steps = keras.models.load_model(ckpt / "last.keras").optimizer.iterations.numpy()
+    state = json.loads((ckpt / "state.json").read_text())
+    state["recipe"]["label_smoothing"] = 0.2  # as if the run had started under another default
+    (ckpt / "state.json").write_text(json.dumps(state))
     rc = train.main(["--data", str(tiny_data), "--epochs", "3", "--batch-size", "16", "--resume",
                      "--output", str(tmp_path / "m.h5"), "--report-dir", str(tmp_path / "report"),
                      "--checkpoint-dir", str(ckpt)])
@@ -46,7 +49,9 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
     opt = keras.models.load_model(ckpt / "last.keras").optimizer
     assert opt.iterations.numpy() == 3 * steps
     assert float(opt.learning_rate) == pytest.approx(1e-5, rel=0.05)  # the schedule's end: 1% of 1e-3
-    assert json.loads((ckpt / "state.json").read_text())["epochs_done"] == 3
+    state = json.loads((ckpt / "state.json").read_text())
+    assert state["epochs_done"] == 3
+    assert state["recipe"]["label_smoothing"] == 0.2 and state["recipe"]["epochs"] == 3  # its own recipe
 
 
 def write_csv(path, tiny_data, bad_row=False):
