@@ -46,8 +46,7 @@ def main(argv=None):
     for path in args.models:
         model, _ = load_emotion_model(path)
         predict = make_predictor(model)
-        others = ([make_predictor(model, flip=False)] + [make_predictor(model, b) for b in ("xla", "tf")]
-                  if args.compare else [])
+        others = [predict.single] + [make_predictor(model, b) for b in ("xla", "tf")] if args.compare else []
         rounds, other_rounds = [], [[] for _ in others]
         for i in range(args.rounds):
             if i:

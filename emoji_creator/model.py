@@ -22,10 +22,11 @@ def make_model(num_classes=len(CLASSES)):
 
     One 3x3 convolution at full 48x48 resolution (edges need no more), then
     three blocks of two; filters double as the map halves, so the work is
-    spread evenly. Widths 48-96-192 rather than 64-128-256: the wider net took
-    3.8-4 ms a face on a 2-core CPU, this one 2.2-4.4 ms depending on the
-    machine's load (budget: 3 ms; README), and trains an epoch in a little
-    over half the time.
+    spread evenly. Widths 48-96-192 rather than 64-128-256: through a traced
+    tf.function the wider net took 3.8-4 ms a face on a 2-core CPU, this one
+    2.2-4.4 ms depending on the machine's load (budget: 3 ms; the app's LiteRT
+    predictor now takes 1.55 ms with the mirror average, README), and it
+    trains an epoch in a little over half the time.
     Regularisation is light on purpose: with augmentation on, a heavier
     version of this net was still under-fitting FER2013 after 25 epochs.
     """
@@ -137,9 +138,9 @@ def make_predictor(model, backend="auto", flip=True):
 
     The live loop classifies one or two faces at a time, where fixed per-call
     costs dominate: model.predict() builds a data pipeline on every call
-    (~80 ms), a traced tf.function costs ~4 ms a face on a 2-core CPU, the same
+    (~75 ms), a traced tf.function costs ~4 ms a face on a 2-core CPU, the same
     under XLA ~2.8 ms, and the same weights converted in memory to LiteRT and
-    run by its XNNPACK kernels ~1.2 ms (benchmarks/model_speed.py --compare).
+    run by its XNNPACK kernels ~0.75 ms (benchmarks/model_speed.py --compare).
     backend: "litert", "xla", "tf", or "auto": LiteRT when ai-edge-litert is
     installed and the conversion works, else XLA. Answers agree to ~1e-7.
     flip: average each face with its mirror image, in the same call. The net
@@ -162,6 +163,7 @@ def make_predictor(model, backend="auto", flip=True):
             raw = _tf_predictor(model, xla=True)
     else:
         raw = _tf_predictor(model, xla=backend != "tf")
+    raw = _in_chunks(raw)
     if not flip:
         return raw
 
@@ -174,7 +176,34 @@ def make_predictor(model, backend="auto", flip=True):
         return (probs[:n] + probs[n:]) / 2
 
     run.backend = raw.backend + "+flip"
+    run.single = raw  # the same compiled model, one view: for reports and benchmarks, no second conversion
     return run
+
+
+_CHUNK = 512  # the largest batch a backend sees: bounds LiteRT's buffers and XLA's compiles
+
+
+def _in_chunks(raw):
+    """Feed a backend batches of at most _CHUNK faces, whatever size the caller passes."""
+    import numpy as np
+
+    def run(batch):
+        batch = np.asarray(batch, dtype=np.float32)
+        if len(batch) <= _CHUNK:
+            return raw(batch)
+        return np.concatenate([raw(batch[i:i + _CHUNK]) for i in range(0, len(batch), _CHUNK)])
+
+    run.backend = raw.backend
+    return run
+
+
+def _padded(batch, size):
+    """The batch with zero faces appended up to `size` (answers for them are dropped)."""
+    import numpy as np
+
+    if size == len(batch):
+        return batch
+    return np.concatenate([batch, np.zeros((size - len(batch),) + batch.shape[1:], np.float32)])
 
 
 def _litert_predictor(model, threads=2):
@@ -198,19 +227,14 @@ def _litert_predictor(model, threads=2):
         return interpreters[n]
 
     def run(batch):
-        batch = np.ascontiguousarray(batch, dtype=np.float32)
         n = len(batch)
         if n == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        if n > 8:  # evaluation-size batches: one-off, so chunks of 512 through one interpreter
-            if n > 512:
-                return np.concatenate([run(batch[i:i + 512]) for i in range(0, n, 512)])
-            n_key = 512
-            batch = np.concatenate([batch, np.zeros((512 - n,) + batch.shape[1:], np.float32)])
-        else:
-            n_key = n
-        it, inp, out = interpreter_for(n_key)
-        it.set_tensor(inp, batch)
+        # Live frames (up to 8 faces) get an interpreter of their own size; larger,
+        # one-off batches (evaluation) share one of _CHUNK, so the cache stays small.
+        size = n if n <= 8 else _CHUNK
+        it, inp, out = interpreter_for(size)
+        it.set_tensor(inp, np.ascontiguousarray(_padded(batch, size)))
         it.invoke()
         return it.get_tensor(out)[:n].copy()
 
@@ -219,7 +243,6 @@ def _litert_predictor(model, threads=2):
 
 
 def _tf_predictor(model, xla=True):
-    import numpy as np
     import tensorflow as tf
 
     @tf.function(input_signature=[tf.TensorSpec((None,) + INPUT_SHAPE, tf.float32)], jit_compile=xla)
@@ -227,17 +250,11 @@ def _tf_predictor(model, xla=True):
         return model(batch, training=False)
 
     def run(batch):
-        # XLA compiles once per input shape (~1 s), so batches are zero-padded
-        # to a power of two (1, 2, 4 ... 512; larger ones go in chunks of 512).
-        batch = np.asarray(batch, dtype=np.float32)
         n = len(batch)
-        if not xla or n == 0:
-            return predict(tf.convert_to_tensor(batch)).numpy()
-        if n > 512:
-            return np.concatenate([run(batch[i:i + 512]) for i in range(0, n, 512)])
-        size = 1 << (n - 1).bit_length()
-        if size != n:
-            batch = np.concatenate([batch, np.zeros((size - n,) + batch.shape[1:], np.float32)])
+        if xla and n:
+            # XLA compiles once per input shape (~1 s), so batches are zero-padded
+            # to a power of two: 1, 2, 4 ... _CHUNK.
+            batch = _padded(batch, 1 << (n - 1).bit_length())
         return predict(tf.convert_to_tensor(batch)).numpy()[:n]
 
     run.backend = "xla" if xla else "tf"

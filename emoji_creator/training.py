@@ -219,9 +219,8 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     from .model import make_predictor
 
     predict = make_predictor(model)  # as the app runs it: averaged with the mirror image
-    probs = np.concatenate([predict(x_te[i:i + 512]) for i in range(0, len(x_te), 512)])
-    single = make_predictor(model, flip=False)
-    one_view = np.concatenate([single(x_te[i:i + 512]) for i in range(0, len(x_te), 512)])
+    probs = predict(x_te)
+    one_view = predict.single(x_te)
     from .report import metrics, write_report
 
     result = {
