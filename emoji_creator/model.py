@@ -133,7 +133,15 @@ def read_class_names(path):
     return names if len(names) == len(CLASSES) else CLASSES
 
 
-def make_predictor(model, backend="auto", flip=True):
+# Test-time views of a face, each (pixels cropped off every side before scaling
+# back to 48x48, mirrored?). The predictor averages the model's answers over them.
+ONE_VIEW = ((0, False),)
+MIRROR = ((0, False), (0, True))
+MIRROR_ZOOM = MIRROR + ((2, False), (2, True))
+APP_VIEWS = MIRROR
+
+
+def make_predictor(model, backend="auto", views=APP_VIEWS):
     """A compiled function: float32 (n, 48, 48, 1) in 0..255 -> numpy (n, 7) probabilities.
 
     The live loop classifies one or two faces at a time, where fixed per-call
@@ -143,12 +151,14 @@ def make_predictor(model, backend="auto", flip=True):
     run by its XNNPACK kernels ~0.75 ms (benchmarks/model_speed.py --compare).
     backend: "litert", "xla", "tf", or "auto": LiteRT when ai-edge-litert is
     installed and the conversion works, else XLA. Answers agree to ~1e-7.
-    flip: average each face with its mirror image, in the same call. The net
-    was trained on mirrored faces too, and the two views' errors differ, so
-    the average is about a point more accurate on FER2013 (README) for well
-    under twice the time. Training's test score is taken this way, so the
-    reported accuracy is what the app does.
-    The returned function's .backend says which one it is.
+    views: average each face's answers over these views (see APP_VIEWS), all
+    in one call. The net was trained on mirrored, shifted and zoomed faces, and
+    the views' errors differ, so the average is more accurate on FER2013 than
+    any one view (README) at a cost that grows with the number of views.
+    Training's test score is taken the same way, so the reported accuracy is
+    what the app does.
+    The returned function's .backend says which one it is; .single is the same
+    compiled model on one view, for reports and benchmarks (no second conversion).
     """
     if backend in ("auto", "litert"):
         try:
@@ -164,20 +174,49 @@ def make_predictor(model, backend="auto", flip=True):
     else:
         raw = _tf_predictor(model, xla=backend != "tf")
     raw = _in_chunks(raw)
-    if not flip:
+    raw.single = raw
+    if tuple(views) == ONE_VIEW:
         return raw
 
     import numpy as np
 
+    views = tuple(views)
+
     def run(batch):
         batch = np.asarray(batch, dtype=np.float32)
         n = len(batch)
-        probs = raw(np.concatenate([batch, batch[:, :, ::-1]]))  # width is axis 2
-        return (probs[:n] + probs[n:]) / 2
+        probs = raw(np.concatenate([view(batch, crop, mirrored) for crop, mirrored in views]))
+        return probs.reshape(len(views), n, -1).mean(axis=0)
 
-    run.backend = raw.backend + "+flip"
-    run.single = raw  # the same compiled model, one view: for reports and benchmarks, no second conversion
+    run.backend = f"{raw.backend}, {len(views)} views"
+    run.single = raw
     return run
+
+
+def view(batch, crop=0, mirrored=False):
+    """Faces (n, 48, 48, 1) with `crop` pixels cut off each side, scaled back up, and/or mirrored."""
+    import numpy as np
+
+    if crop:
+        m = _zoom_matrix(crop, batch.shape[1])
+        batch = (m @ batch[..., 0] @ m.T)[..., None]  # rows, then columns
+    return batch[:, :, ::-1] if mirrored else batch  # width is axis 2
+
+
+def _zoom_matrix(crop, size):
+    """Bilinear scaling of the central size-2*crop pixels back to size, as a (size, size)
+    matrix acting on rows (half-pixel centres, like cv2.resize and tf.image.resize)."""
+    import numpy as np
+
+    n = size - 2 * crop
+    src = np.clip((np.arange(size) + 0.5) * n / size - 0.5, 0, n - 1)
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    w = src - lo
+    m = np.zeros((size, size), np.float32)
+    np.add.at(m, (np.arange(size), crop + lo), 1 - w)
+    np.add.at(m, (np.arange(size), crop + hi), w)
+    return m
 
 
 _CHUNK = 512  # the largest batch a backend sees: bounds LiteRT's buffers and XLA's compiles

@@ -218,7 +218,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     # the test split would flatter the reported score.
     from .model import make_predictor
 
-    predict = make_predictor(model)  # as the app runs it: averaged with the mirror image
+    predict = make_predictor(model)  # as the app runs it: averaged over its test-time views
     probs = predict(x_te)
     one_view = predict.single(x_te)
     from .report import metrics, write_report

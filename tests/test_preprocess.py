@@ -36,10 +36,10 @@ def test_model_rescales_inside(trained_model):
 def test_compiled_predictor_matches_the_model_for_any_number_of_faces(trained_model, backend):
     # LiteRT resizes its buffers and XLA pads to a power of two when the number
     # of faces changes: neither may change the answers for the real faces.
-    from emoji_creator.model import load_emotion_model, make_predictor
+    from emoji_creator.model import MIRROR_ZOOM, ONE_VIEW, load_emotion_model, make_predictor, view
 
     model, _ = load_emotion_model(trained_model)
-    predict = make_predictor(model, backend, flip=False)
+    predict = make_predictor(model, backend, views=ONE_VIEW)
     assert predict.backend == ("litert" if backend == "auto" else backend)
     faces = np.random.default_rng(1).integers(0, 256, (3, 48, 48, 1)).astype(np.float32)
     expected = model(faces, training=False).numpy()
@@ -48,8 +48,23 @@ def test_compiled_predictor_matches_the_model_for_any_number_of_faces(trained_mo
         assert got.shape == (n, 7)
         np.testing.assert_allclose(got, expected[:n], atol=1e-5)
     assert predict(faces[:0]).shape == (0, 7)
-    mirrored = model(faces[:, :, ::-1].copy(), training=False).numpy()
-    np.testing.assert_allclose(make_predictor(model, backend)(faces), (expected + mirrored) / 2, atol=1e-5)
+    # Test-time views: the answer is the mean of the model's answers on each view.
+    views = [model(view(faces, crop, mirrored), training=False).numpy() for crop, mirrored in MIRROR_ZOOM]
+    np.testing.assert_allclose(make_predictor(model, backend, views=MIRROR_ZOOM)(faces), np.mean(views, axis=0),
+                               atol=1e-5)
+
+
+def test_views_mirror_and_zoom_like_image_libraries():
+    import tensorflow as tf
+
+    from emoji_creator.model import view
+
+    faces = np.random.default_rng(2).integers(0, 256, (2, 48, 48, 1)).astype(np.float32)
+    np.testing.assert_array_equal(view(faces), faces)
+    np.testing.assert_array_equal(view(faces, mirrored=True), faces[:, :, ::-1])
+    zoomed = tf.image.resize(faces[:, 2:46, 2:46], (48, 48)).numpy()  # bilinear, half-pixel centres
+    np.testing.assert_allclose(view(faces, 2), zoomed, atol=1e-3)
+    np.testing.assert_allclose(view(faces, 2, mirrored=True), zoomed[:, :, ::-1], atol=1e-3)
 
 
 def test_random_erasing_hides_one_rectangle_in_about_half_the_images():
