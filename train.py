@@ -55,6 +55,7 @@ def main(argv=None):
     ckpt_dir = args.checkpoint_dir or ROOT / "checkpoints" / output.stem
     try:
         from emoji_creator.data import load_dataset
+        from emoji_creator.model import APP_VIEWS
         from emoji_creator.training import train
 
         data = load_dataset(args.data)
@@ -70,8 +71,8 @@ def main(argv=None):
               f"{ckpt_dir}; continue with 'python train.py --resume' (same options)", file=sys.stderr)
         return 130
     print(f"test accuracy {result['test']['accuracy']:.2%} on {result['test_split']} "
-          f"(averaged with the mirror image; {result['test_single_view_accuracy']:.2%} without); "
-          f"model saved to {output}; report in {report_dir}")
+          f"(the app's {len(APP_VIEWS)} test-time views averaged; {result['test_single_view_accuracy']:.2%} "
+          f"from one view); model saved to {output}; report in {report_dir}")
     return 0
 
 

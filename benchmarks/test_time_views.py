@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 def main(argv=None):
     from emoji_creator import DEFAULT_MODEL
     from emoji_creator.data import load_dataset
-    from emoji_creator.model import APP_VIEWS, MIRROR, MIRROR_ZOOM, ONE_VIEW, load_emotion_model, make_predictor
+    from emoji_creator.model import (APP_VIEWS, MIRROR, MIRROR_ZOOM, ONE_VIEW, averaging_views,
+                                     load_emotion_model, make_predictor)
     from model_speed import time_calls
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -35,9 +36,8 @@ def main(argv=None):
     x = x.astype(np.float32)
     model, _ = load_emotion_model(args.model)
     sets = {"one view": ONE_VIEW, "mirror": MIRROR, "mirror + 2-px zoom": MIRROR_ZOOM}
-    single = make_predictor(model, views=ONE_VIEW)  # one conversion, shared below
-    predictors = {name: (single if views == ONE_VIEW else make_predictor(model, views=views))
-                  for name, views in sets.items()}
+    single = make_predictor(model, views=ONE_VIEW)  # one conversion, shared by every view set
+    predictors = {name: averaging_views(single, views) for name, views in sets.items()}
     face = x[:1]
     times = {name: [] for name in sets}
     for _ in range(args.rounds):

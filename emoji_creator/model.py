@@ -7,6 +7,7 @@ CLASSES order. Rescaling is the model's first layer, so nobody feeding it can
 drift from what training fed. Class names travel inside the file as an HDF5
 attribute (ignored by Keras, read by load_emotion_model).
 """
+import functools
 import json
 import os
 from pathlib import Path
@@ -173,23 +174,30 @@ def make_predictor(model, backend="auto", views=APP_VIEWS):
             raw = _tf_predictor(model, xla=True)
     else:
         raw = _tf_predictor(model, xla=backend != "tf")
-    raw = _in_chunks(raw)
-    raw.single = raw
-    if tuple(views) == ONE_VIEW:
-        return raw
+    return averaging_views(_in_chunks(raw), views)
 
+
+def averaging_views(single, views):
+    """`single` (a one-view predictor) averaged over `views`, all in one call.
+
+    Takes an existing predictor so several view sets can share one compiled
+    model (benchmarks/test_time_views.py) instead of converting it again.
+    """
     import numpy as np
 
     views = tuple(views)
+    if views == ONE_VIEW:
+        single.single = single
+        return single
 
     def run(batch):
         batch = np.asarray(batch, dtype=np.float32)
         n = len(batch)
-        probs = raw(np.concatenate([view(batch, crop, mirrored) for crop, mirrored in views]))
+        probs = single(np.concatenate([view(batch, crop, mirrored) for crop, mirrored in views]))
         return probs.reshape(len(views), n, -1).mean(axis=0)
 
-    run.backend = f"{raw.backend}, {len(views)} views"
-    run.single = raw
+    run.backend = f"{single.backend}, {len(views)} views"
+    run.single = single
     return run
 
 
@@ -203,6 +211,7 @@ def view(batch, crop=0, mirrored=False):
     return batch[:, :, ::-1] if mirrored else batch  # width is axis 2
 
 
+@functools.lru_cache(maxsize=None)  # built once per crop, not on every frame
 def _zoom_matrix(crop, size):
     """Bilinear scaling of the central size-2*crop pixels back to size, as a (size, size)
     matrix acting on rows (half-pixel centres, like cv2.resize and tf.image.resize)."""
