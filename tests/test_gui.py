@@ -85,7 +85,9 @@ def test_unwritable_save_dir_is_reported_and_window_keeps_running(app_for, clip,
         save_dir = tmp_path / "ro"
         save_dir.mkdir()
         save_dir.chmod(0o500)
-    root, app = app_for("--source", str(clip), save_dir=save_dir)
+    # Played at 30 fps, not flat out: at full speed one root.update() can run the
+    # whole 42-frame clip, and a clip that has ended shows no further frames.
+    root, app = app_for("--source", str(clip), "--max-fps", "30", save_dir=save_dir)
     pump(root, lambda: app.frame is not None)
     assert app.save() is None
     assert "choose another folder" in app.status.cget("text")
