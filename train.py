@@ -5,6 +5,8 @@
     python train.py --data fer2013.csv       # the original CSV (PrivateTest is the test score)
     python train.py --model seed             # the tutorial's CNN and recipe, for comparison
     python train.py --resume                 # continue from checkpoints/ after an interruption
+    python train.py --epochs 40 --erasing 0.5 --join emotion_model.h5
+                                             # train a second network and ship the two averaged
 
 The new model replaces --output only once training has finished; a report
 (metrics.json, confusion_matrix.png, curves.png) is written to --report-dir.
@@ -33,6 +35,9 @@ def parse_args(argv=None):
     p.add_argument("--report-dir", type=Path, help="report folder (default: reports/<output name>/)")
     p.add_argument("--checkpoint-dir", type=Path, help="checkpoints (default: checkpoints/<output name>/)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument("--join", type=Path, metavar="MODEL",
+                   help="average the new network with the one(s) in MODEL and save that ensemble "
+                        "(each network adds ~4.5 MB and ~0.9 ms a face)")
     return p.parse_args(argv)
 
 
@@ -55,14 +60,13 @@ def main(argv=None):
     ckpt_dir = args.checkpoint_dir or ROOT / "checkpoints" / output.stem
     try:
         from emoji_creator.data import load_dataset
-        from emoji_creator.model import APP_VIEWS
         from emoji_creator.training import train
 
         data = load_dataset(args.data)
         print(f"data: {len(data['train'][0])} training, {len(data['val'][0])} validation, "
               f"{len(data['test'][0])} test images from {args.data}")
         result = train(data, recipe, output, ckpt_dir, report_dir, resume=args.resume,
-                       verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data))
+                       verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -70,9 +74,13 @@ def main(argv=None):
         print(f"\ninterrupted: {output.name} is unchanged; the last and best checkpoints are in "
               f"{ckpt_dir}; continue with 'python train.py --resume' (same options)", file=sys.stderr)
         return 130
-    print(f"test accuracy {result['test']['accuracy']:.2%} on {result['test_split']} "
-          f"(the app's {len(APP_VIEWS)} test-time views averaged; {result['test_single_view_accuracy']:.2%} "
-          f"from one view); model saved to {output}; report in {report_dir}")
+    if "members" in result:
+        how = (f"{result['members']} networks averaged; alone "
+               f"{', '.join(f'{a:.2%}' for a in result['member_test_accuracy'])}")
+    else:
+        how = f"the app's {result['test_views']} test-time views averaged; {result['test_single_view_accuracy']:.2%} from one"
+    print(f"test accuracy {result['test']['accuracy']:.2%} on {result['test_split']} ({how}); "
+          f"model saved to {output}; report in {report_dir}")
     return 0
 
 

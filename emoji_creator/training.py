@@ -164,8 +164,14 @@ def checkpoint_callback(ckpt_dir, recipe, history, best, started):
     return Checkpoint()
 
 
-def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name=""):
-    """Fit, evaluate, write the report and only then replace `output`. Returns the result dict."""
+def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None):
+    """Fit, evaluate, write the report and only then replace `output`. Returns the result dict.
+
+    join: a model file whose networks the new one is averaged with (join_models);
+    `output` then holds the ensemble. The file is copied into the checkpoint
+    folder when the run starts, so a resumed run joins the same networks even
+    when `output` (often the same path) has been replaced since.
+    """
     import keras
 
     keras.utils.set_random_seed(recipe.seed)
@@ -176,6 +182,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     ckpt_dir = Path(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
 
+    base = _join_base(ckpt_dir, join, resume)
     history, best, initial_epoch, before = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0
     state_path = ckpt_dir / "state.json"
     if resume:
@@ -216,8 +223,11 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
 
     # The model of the last epoch is the one shipped: choosing the best epoch by
     # the test split would flatter the reported score.
-    from .model import make_predictor
+    from .model import join_models, make_predictor, members
 
+    trained = model
+    if base is not None:
+        model = join_models([base, model])
     predict = make_predictor(model)  # as the app runs it: averaged over its test-time views
     probs = predict(x_te)
     one_view = predict.single(x_te)
@@ -230,13 +240,42 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         "epochs_trained": len(history.get("loss", [])),
         "train_seconds": round(train_seconds, 1),
         "parameters": int(model.count_params()),
+        "test_views": len(predict.views),
         "classes": list(CLASSES),
         "test": metrics(y_te, probs),
         "test_single_view_accuracy": float((one_view.argmax(axis=1) == y_te).mean()),
         "best_val_accuracy": best,
     }
+    if base is not None:
+        # Each network alone (one view), so the report shows what joining gained.
+        nets = members(model)
+        result["members"] = len(nets)
+        result["member_test_accuracy"] = [
+            float((make_predictor(net, views=((0, False),))(x_te).argmax(axis=1) == y_te).mean()) for net in nets]
+        result["trained_member_parameters"] = int(trained.count_params())
     write_report(report_dir, result, history)
     save_model(model, output)
     result["file_bytes"] = Path(output).stat().st_size
     (Path(report_dir) / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def _join_base(ckpt_dir, join, resume):
+    """The model a run joins its network to, or None: the copy kept in the
+    checkpoint folder once there is one, else the file given with --join."""
+    from .model import load_emotion_model, save_model
+
+    kept = ckpt_dir / "join_base.h5"
+    if resume and kept.is_file():
+        if join is not None:
+            print(f"joining the networks kept in {kept} when this run started (not {join} as it is now)")
+        return load_emotion_model(kept)[0]
+    if join is None:
+        if not resume:
+            kept.unlink(missing_ok=True)  # left by an earlier run: it must not join a later --resume of this one
+        return None
+    base, names = load_emotion_model(join)
+    if tuple(names) != tuple(CLASSES):
+        raise UserError(f"{join} predicts {', '.join(names)}, not this app's classes: it cannot be joined")
+    save_model(base, kept)
+    return base

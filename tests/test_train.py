@@ -54,6 +54,32 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
     assert state["recipe"]["label_smoothing"] == 0.2 and state["recipe"]["epochs"] == 3  # its own recipe
 
 
+def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, tmp_path, capsys):
+    from emoji_creator.model import MIRROR, ONE_VIEW, app_views, join_models, load_emotion_model, members
+
+    out = tmp_path / "emotion_model.h5"
+    shutil.copy(trained_model, out)
+    args = ["--data", str(tiny_data), "--epochs", "1", "--batch-size", "16", "--erasing", "0.5",
+            "--join", str(out), "--output", str(out), "--report-dir", str(tmp_path / "report"),
+            "--checkpoint-dir", str(tmp_path / "ckpt")]
+    assert train.main(args) == 0
+    check_contract(out)
+    joined, _ = load_emotion_model(out)
+    old, _ = load_emotion_model(trained_model)
+    new = keras.models.load_model(tmp_path / "ckpt" / "last.keras", compile=False)
+    assert len(members(joined)) == 2 and app_views(joined) == ONE_VIEW and app_views(old) == MIRROR
+    x = np.random.default_rng(1).integers(0, 256, (4, 48, 48, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(joined(x)), (np.asarray(old(x)) + np.asarray(new(x))) / 2, atol=1e-5)
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert metrics["members"] == 2 and len(metrics["member_test_accuracy"]) == 2
+    assert "2 networks averaged" in capsys.readouterr().out
+    # Resuming the finished run joins the copy kept at its start, not the output it has since replaced.
+    assert train.main(args + ["--resume"]) == 0
+    assert len(members(load_emotion_model(out)[0])) == 2
+    # Joining an ensemble unpacks it instead of nesting.
+    assert len(members(join_models([joined, old]))) == 3
+
+
 def write_csv(path, tiny_data, bad_row=False):
     from emoji_creator.data import read_image
 
