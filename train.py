@@ -55,6 +55,10 @@ def main(argv=None):
     if recipe.epochs < 1 or recipe.batch_size < 1 or not 0 <= recipe.erasing <= 1:
         print("error: --epochs and --batch-size must be at least 1, --erasing between 0 and 1", file=sys.stderr)
         return 2
+    if args.join is not None and not args.join.is_file():
+        print(f"error: --join {args.join}: no such model file; pass the emotion_model.h5 to add a network to",
+              file=sys.stderr)
+        return 2
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem
     ckpt_dir = args.checkpoint_dir or ROOT / "checkpoints" / output.stem

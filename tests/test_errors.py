@@ -57,6 +57,11 @@ def test_csv_missing_column(tmp_path, capsys):
     assert "lacks column(s) Usage" in last_error(capsys)
 
 
+def test_join_a_missing_model(tmp_path, capsys):
+    assert train.main(["--data", str(tmp_path), "--join", str(tmp_path / "none.h5")]) == 2
+    assert "--join" in last_error(capsys)
+
+
 def test_missing_model_file(clip, tmp_path, capsys):
     assert useIt.main(["--source", str(clip), "--no-window", "--model", str(tmp_path / "none.h5")]) == 2
     assert "python train.py" in last_error(capsys)
