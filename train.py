@@ -26,7 +26,8 @@ def parse_args(argv=None):
     p.add_argument("--data", type=Path, default=DEFAULT_DATA,
                    help="folder with train/ and test/ class folders, or fer2013.csv (default: data/)")
     p.add_argument("--model", choices=sorted(RECIPES), default="default",
-                   help="'default': this project's CNN and recipe; 'seed': the tutorial's")
+                   help="'default': this project's CNN and recipe; 'wide': the same CNN wider, with random "
+                        "erasing (an experiment); 'seed': the tutorial's")
     p.add_argument("--epochs", type=int, help="epochs (default: the recipe's; 60 default, 50 seed)")
     p.add_argument("--batch-size", type=int, help="batch size (default: 64)")
     p.add_argument("--erasing", type=float, metavar="P",

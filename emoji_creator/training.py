@@ -38,6 +38,9 @@ class Recipe:
 
 RECIPES = {
     "default": Recipe(),
+    # More capacity, regularised by random erasing: the default net under-fits with erasing on
+    # (69% training accuracy after 40 epochs), over-fits without (78%).
+    "wide": Recipe(model="wide", erasing=0.5),
     # The tutorial's recipe: Adam 1e-4, 50 epochs, batch 64, no augmentation, plain loss.
     "seed": Recipe(model="seed", epochs=50, batch_size=64, learning_rate=1e-4, optimizer="adam",
                    weight_decay=0.0, schedule="constant", warmup_epochs=0, label_smoothing=0.0,
