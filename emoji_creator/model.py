@@ -16,6 +16,7 @@ from . import CLASSES, IMAGE_SIZE, UserError
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 LABELS_ATTR = "emoji_creator_classes"
+ENSEMBLE_NAME = "emotion_ensemble"  # join_models() names its result so; members() recognises it by it
 
 
 def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
@@ -109,7 +110,7 @@ def join_models(models):
     inputs = Input(INPUT_SHAPE, name="pixels")
     # Fresh functional wrappers with unique names: every member was built as "emotion_cnn".
     outs = [Model(net.input, net.output, name=f"member_{i}")(inputs) for i, net in enumerate(nets)]
-    return Model(inputs, layers.Average(name="probabilities")(outs), name="emotion_ensemble")
+    return Model(inputs, layers.Average(name="probabilities")(outs), name=ENSEMBLE_NAME)
 
 
 def members(model):
@@ -117,7 +118,7 @@ def members(model):
     from keras import Model
 
     subs = [layer for layer in model.layers if isinstance(layer, Model)]
-    return subs if model.name == "emotion_ensemble" and subs else [model]
+    return subs if model.name == ENSEMBLE_NAME and subs else [model]
 
 
 def save_model(model, path, class_names=CLASSES):
@@ -199,9 +200,9 @@ def make_predictor(model, backend="auto", views=None):
     backend: "litert", "xla", "tf", or "auto": LiteRT when ai-edge-litert is
     installed and the conversion works, else XLA. Answers agree to ~1e-7.
     views: average each face's answers over these views, all in one call
-    (default: app_views(model)). The net was trained on mirrored, shifted and zoomed faces, and
-    the views' errors differ, so the average is more accurate on FER2013 than
-    any one view (README) at a cost that grows with the number of views.
+    (default: app_views(model)). The net was trained on mirrored, shifted and
+    zoomed faces, and the views' errors differ, so the average is more accurate
+    on FER2013 than any one view (README) at a cost that grows with the views.
     Training's test score is taken the same way, so the reported accuracy is
     what the app does.
     The returned function's .backend says which one it is; .single is the same

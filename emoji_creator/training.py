@@ -226,7 +226,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
 
     # The model of the last epoch is the one shipped: choosing the best epoch by
     # the test split would flatter the reported score.
-    from .model import join_models, make_predictor, members
+    from .model import ONE_VIEW, join_models, make_predictor, members
 
     trained = model
     if base is not None:
@@ -254,7 +254,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         nets = members(model)
         result["members"] = len(nets)
         result["member_test_accuracy"] = [
-            float((make_predictor(net, views=((0, False),))(x_te).argmax(axis=1) == y_te).mean()) for net in nets]
+            float((make_predictor(net, views=ONE_VIEW)(x_te).argmax(axis=1) == y_te).mean()) for net in nets]
         result["trained_member_parameters"] = int(trained.count_params())
     write_report(report_dir, result, history)
     save_model(model, output)
