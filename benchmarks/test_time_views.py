@@ -36,23 +36,24 @@ def main(argv=None):
     x, y = load_dataset(args.data)["test"]
     x = x.astype(np.float32)
     sets = {"one view": ONE_VIEW, "mirror": MIRROR, "mirror + 2-px zoom": MIRROR_ZOOM}
-    rows = {}  # (model, set name) -> (predictor, views, the app's?)
+    rows = {}  # (model path as given, set name) -> (predictor, views, the app's?)
     for path in args.models:
         model, _ = load_emotion_model(path)
         single = make_predictor(model, views=ONE_VIEW)  # one conversion, shared by every view set
         for name, views in sets.items():
-            rows[path.name, name] = (averaging_views(single, views), views, views == app_views(model))
+            # Keyed by the path, not the file name: a candidate is often another folder's emotion_model.h5.
+            rows[str(path), name] = (averaging_views(single, views), views, views == app_views(model))
     face = x[:1]
     times = {key: [] for key in rows}
     for _ in range(args.rounds):
         for key, (fn, _, _) in rows.items():
             times[key].append(time_calls(fn, face, 500)[0])
     print(f"{len(x)} test images ({single.backend}):")
-    for (model_name, name), (fn, views, is_app) in rows.items():
+    width = max(len(str(path)) for path in args.models)
+    for key, (fn, views, is_app) in rows.items():
         acc = (fn(x).argmax(axis=1) == y).mean() * 100
-        print(f"  {model_name:28s} {name:20s} {len(views)} views  {acc:5.2f}%  {np.median(times[model_name, name]):.2f} "
-              f"ms/face (rounds {', '.join(f'{t:.2f}' for t in times[model_name, name])})"
-              f"{'  <- the app' if is_app else ''}")
+        print(f"  {key[0]:{width}s}  {key[1]:20s} {len(views)} views  {acc:5.2f}%  {np.median(times[key]):.2f} "
+              f"ms/face (rounds {', '.join(f'{t:.2f}' for t in times[key])}){'  <- the app' if is_app else ''}")
 
 
 if __name__ == "__main__":
