@@ -21,7 +21,7 @@ from .model import ARCHITECTURES, save_model
 
 @dataclass
 class Recipe:
-    model: str = "default"
+    model: str = "wide"
     epochs: int = 60  # about 2.5 minutes each on a 2-core laptop CPU (145 s measured)
     batch_size: int = 64
     learning_rate: float = 1e-3
@@ -31,16 +31,18 @@ class Recipe:
     warmup_epochs: int = 2
     label_smoothing: float = 0.1
     augment: bool = True
-    erasing: float = 0.0  # chance per image of one random rectangle replaced by noise (0 disables)
+    erasing: float = 0.5  # chance per image of one random rectangle replaced by noise (0 disables)
     class_weight_power: float = 0.5  # 0 disables class weights
     seed: int = 1337
 
 
 RECIPES = {
-    "default": Recipe(),
-    # More capacity, regularised by random erasing: the default net under-fits with erasing on
-    # (69% training accuracy after 40 epochs), over-fits without (78%).
-    "wide": Recipe(model="wide", erasing=0.5),
+    # The shipped model: the wide net, regularised by random erasing. 68.9% on PublicTest with
+    # the mirror average, against 68.1% for the two small networks averaged (README).
+    "wide": Recipe(),
+    # The first shipped net: 1.10M parameters, no erasing. It under-fits with erasing on
+    # (69% training accuracy after 40 epochs) and over-fits without (78%).
+    "small": Recipe(model="small", erasing=0.0),
     # The tutorial's recipe: Adam 1e-4, 50 epochs, batch 64, no augmentation, plain loss.
     "seed": Recipe(model="seed", epochs=50, batch_size=64, learning_rate=1e-4, optimizer="adam",
                    weight_decay=0.0, schedule="constant", warmup_epochs=0, label_smoothing=0.0,
