@@ -24,11 +24,11 @@ def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
 
     One 3x3 convolution at full 48x48 resolution (edges need no more), then
     three blocks of two; filters double as the map halves, so the work is
-    spread evenly. Widths 48-96-192 rather than 64-128-256: through a traced
-    tf.function the wider net took 3.8-4 ms a face on a 2-core CPU, this one
-    2.2-4.4 ms depending on the machine's load (budget: 3 ms; the app's LiteRT
-    predictor now takes 1.55 ms with the mirror average, README), and it
-    trains an epoch in a little over half the time.
+    spread evenly. These widths (48-96-192) were chosen when the app ran the
+    net through a traced tf.function: 64-128-256 took 3.8-4 ms a face there
+    on a 2-core CPU (budget: 3 ms). With LiteRT the wider net fits (2.4 ms
+    with the mirror average), so it is the shipped one (make_wide_model);
+    this one trains an epoch in about half the time.
     Regularisation is light on purpose: with augmentation on, a heavier
     version of this net was still under-fitting FER2013 after 25 epochs.
     """
