@@ -192,6 +192,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
 
     base = _join_base(ckpt_dir, join, resume)
     history, best, initial_epoch, before = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0
+    stream_seed = recipe.seed  # seeds the shuffle, augmentation and erasing
     state_path = ckpt_dir / "state.json"
     if resume:
         if not (state_path.is_file() and (ckpt_dir / "last.keras").is_file()):
@@ -214,13 +215,19 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
             # The optimizer keeps its moments and step count, so it carries on from
             # where that longer schedule is at this step, not from a fresh warm-up.
             model.optimizer.learning_rate = learning_rate(recipe, steps)
+        # Reseeding with the run's own seed would replay its data stream from epoch 1:
+        # the same shuffle order and mostly the same augmented pixels (measured), which
+        # the net then partly recognises (train accuracy jumped 3 points on a resume,
+        # validation did not move). Each resumed part gets a stream of its own instead.
+        stream_seed = resume_seed(recipe.seed, initial_epoch)
+        keras.utils.set_random_seed(stream_seed)
         print(f"resuming from epoch {initial_epoch} of {recipe.epochs} ({ckpt_dir})")
     else:
         model = ARCHITECTURES[recipe.model]()
         compile_model(model, recipe, steps)
 
     aug = augmentation() if recipe.augment else None
-    train_ds = make_dataset(x_tr, y_tr, recipe.batch_size, shuffle=True, augment=aug, seed=recipe.seed,
+    train_ds = make_dataset(x_tr, y_tr, recipe.batch_size, shuffle=True, augment=aug, seed=stream_seed,
                             erasing=recipe.erasing if recipe.augment else 0.0)
     val_ds = make_dataset(x_val, y_val, 256)
     cw = class_weights(y_tr, recipe.class_weight_power) if recipe.class_weight_power else None
@@ -268,6 +275,15 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     result["file_bytes"] = Path(output).stat().st_size
     (Path(report_dir) / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def resume_seed(seed, epochs_done):
+    """The random seed for a run resumed after `epochs_done` epochs: distinct per resume point.
+
+    Spaced a large prime apart so a resumed run never shares a stream with a
+    fresh run of a nearby seed (1338 is not 1337 resumed after one epoch).
+    """
+    return seed + 1_000_003 * epochs_done
 
 
 def _join_base(ckpt_dir, join, resume):
