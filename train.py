@@ -5,6 +5,7 @@
     python train.py --data fer2013.csv       # the original CSV (PrivateTest is the test score)
     python train.py --model seed             # the tutorial's CNN and recipe, for comparison
     python train.py --resume                 # continue from checkpoints/ after an interruption
+    KERAS_BACKEND=jax python train.py        # on a GPU machine with JAX and Keras, no TensorFlow
     python train.py --model small --epochs 40 --erasing 0.5 --join emotion_model.h5
                                              # train a second network and ship the two averaged
 
@@ -28,10 +29,11 @@ def parse_args(argv=None):
     p.add_argument("--model", choices=sorted(RECIPES), default="wide",
                    help="'wide': the shipped CNN and recipe (random erasing); 'small': the same CNN "
                         "narrower, without erasing (the first shipped model); 'seed': the tutorial's")
-    p.add_argument("--epochs", type=int, help="epochs (default: the recipe's; 60, 50 for seed)")
+    p.add_argument("--epochs", type=int, help="epochs (default: the recipe's: 200 wide, 60 small, 50 seed)")
     p.add_argument("--batch-size", type=int, help="batch size (default: 64)")
     p.add_argument("--erasing", type=float, metavar="P",
                    help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 small)")
+    p.add_argument("--seed", type=int, help="random seed: weights, shuffle, augmentation (default: 1337)")
     p.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--report-dir", type=Path, help="report folder (default: reports/<output name>/)")
     p.add_argument("--checkpoint-dir", type=Path, help="checkpoints (default: checkpoints/<output name>/)")
@@ -53,6 +55,8 @@ def main(argv=None):
         recipe = replace(recipe, batch_size=args.batch_size)
     if args.erasing is not None:
         recipe = replace(recipe, erasing=args.erasing)
+    if args.seed is not None:
+        recipe = replace(recipe, seed=args.seed)
     if recipe.epochs < 1 or recipe.batch_size < 1 or not 0 <= recipe.erasing <= 1:
         print("error: --epochs and --batch-size must be at least 1, --erasing between 0 and 1", file=sys.stderr)
         return 2
