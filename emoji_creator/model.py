@@ -214,7 +214,7 @@ def make_predictor(model, backend="auto", views=None):
     The returned function's .backend says which one it is; .single is the same
     compiled model on one view, for reports and benchmarks (no second conversion).
     """
-    if backend == "auto" and _keras_backend() != "tensorflow":
+    if backend == "auto" and keras_backend() != "tensorflow":
         # Keras on JAX or torch (training on a GPU machine without TensorFlow):
         # neither LiteRT's converter nor XLA through tf.function is there.
         raw = _keras_predictor(model)
@@ -347,7 +347,8 @@ def _litert_predictor(model, threads=2):
     return run
 
 
-def _keras_backend():
+def keras_backend():
+    """The backend Keras runs on: "tensorflow" here; "jax" or "torch" on a GPU machine without TensorFlow."""
     import keras
 
     return keras.backend.backend()
@@ -360,7 +361,7 @@ def _keras_predictor(model):
     def run(batch):
         return np.asarray(model.predict_on_batch(batch)) if len(batch) else np.zeros((0, len(CLASSES)), np.float32)
 
-    run.backend = f"keras-{_keras_backend()}"
+    run.backend = f"keras-{keras_backend()}"
     return run
 
 

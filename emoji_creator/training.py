@@ -17,7 +17,7 @@ import numpy as np
 
 from . import CLASSES, UserError
 from .data import class_weights
-from .model import ARCHITECTURES, save_model
+from .model import ARCHITECTURES, keras_backend, save_model
 
 
 @dataclass
@@ -118,24 +118,25 @@ def training_stream(x, y, recipe, seed, class_weight=None):
 
     On TensorFlow (the requirements' backend) a tf.data pipeline; on Keras' other
     backends (JAX or torch on a GPU machine without TensorFlow) PortableStream,
-    the same recipe in NumPy and OpenCV. The PortableStream carries class weights
-    as sample weights (Keras takes class_weight only for arrays and tf.data).
+    the same recipe in NumPy and OpenCV. Only the PortableStream takes class
+    weights (as sample weights: Keras takes class_weight only for arrays and
+    tf.data); with tf.data the caller passes them to fit.
     """
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
+    if keras_backend() != "tensorflow":
         return PortableStream(x, y, recipe, seed, class_weight)
     aug = augmentation() if recipe.augment else None
     return make_dataset(x, y, recipe.batch_size, shuffle=True, augment=aug, seed=seed,
                         erasing=recipe.erasing if recipe.augment else 0.0)
 
 
-def validation_stream(x, y, batch_size=256):
-    import keras
+VALIDATION_BATCH = 256
 
-    if keras.backend.backend() != "tensorflow":
+
+def validation_stream(x, y):
+    """Validation batches: tf.data, or arrays (which fit batches by VALIDATION_BATCH) on other backends."""
+    if keras_backend() != "tensorflow":
         return x.astype(np.float32), np.eye(len(CLASSES), dtype=np.float32)[y]
-    return make_dataset(x, y, batch_size)
+    return make_dataset(x, y, VALIDATION_BATCH)
 
 
 @functools.lru_cache(maxsize=None)  # one class, defined once keras is imported
@@ -196,12 +197,12 @@ def augment_numpy(images, rng, shift=0.08, zoom=0.08):
 
     out = np.empty_like(images)
     h, w = images.shape[1:3]
+    cy, cx = (h - 1) / 2, (w - 1) / 2
     for i, img in enumerate(images[..., 0]):
         if rng.random() < 0.5:
             img = img[:, ::-1]
         z = 1.0 + rng.uniform(-zoom, zoom)  # > 1 samples a larger area: zooms out
         ty, tx = rng.uniform(-shift, shift, 2) * (h, w)
-        cy, cx = (h - 1) / 2, (w - 1) / 2
         # Output pixel p samples the input at c + z (p - c) - t.
         m = np.array([[z, 0, cx - z * cx - tx], [0, z, cy - z * cy - ty]], np.float32)
         out[i, ..., 0] = cv2.warpAffine(np.ascontiguousarray(img), m, (w, h),
@@ -227,15 +228,6 @@ def erase_numpy(images, p, rng, area=(0.02, 0.25), aspect=(0.3, 3.3)):
     mask = in_rows[:, :, None] & in_cols[:, None, :] & (rng.random(b) < p)[:, None, None]
     noise = rng.integers(0, 256, images.shape, dtype=np.uint8)
     return np.where(mask[..., None], noise, images)
-
-
-def tf_dataset_types():
-    """The tf.data classes, or () where TensorFlow is not installed."""
-    try:
-        import tensorflow as tf
-    except ImportError:
-        return ()
-    return (tf.data.Dataset,)
 
 
 def learning_rate(recipe, steps_per_epoch):
@@ -354,14 +346,14 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
 
     cw = class_weights(y_tr, recipe.class_weight_power) if recipe.class_weight_power else None
     train_ds = training_stream(x_tr, y_tr, recipe, stream_seed, class_weight=cw)
-    if not isinstance(train_ds, tf_dataset_types()):
-        cw = None  # the stream weighs its samples itself
     val_ds = validation_stream(x_val, y_val)
+    tf_data = keras_backend() == "tensorflow"
     started = {"at": time.time(), "before": before}
     if initial_epoch < recipe.epochs:
         model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=initial_epoch,
-                  class_weight=cw, verbose=verbose, shuffle=False,  # the stream shuffles itself
-                  validation_batch_size=256 if isinstance(val_ds, tuple) else None,
+                  class_weight=cw if tf_data else None,  # else the stream weighs its samples itself
+                  validation_batch_size=None if tf_data else VALIDATION_BATCH,
+                  verbose=verbose, shuffle=False,  # the stream shuffles itself
                   callbacks=[checkpoint_callback(ckpt_dir, recipe, history, best, started)])
     train_seconds = before + time.time() - started["at"]
 
@@ -383,7 +375,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         "recipe": asdict(recipe),
         "epochs_trained": len(history.get("loss", [])),
         "train_seconds": round(train_seconds, 1),
-        "keras_backend": keras.backend.backend(),  # tensorflow here; jax or torch on a GPU machine
+        "keras_backend": keras_backend(),
         "parameters": int(model.count_params()),
         "test_views": len(predict.views),
         "classes": list(CLASSES),
