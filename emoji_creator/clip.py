@@ -1,10 +1,17 @@
-"""Build test and benchmark clips from real FER2013 faces (no camera needed).
+"""Build demo, test and benchmark clips from real faces (no camera needed).
+
+    python -m emoji_creator.clip demo.avi      # a 20-second clip to try the app without a camera
+    python gui.py --source demo.avi
+
+The demo takes FER2013 test faces when the data set is found (data/, see
+data/README.md), else the public-domain face shipped in tests/faces/.
 
 Each 48x48 face is enlarged and placed with a margin on a 640x480 frame, so
 the Haar cascade sees a face at webcam distance; each is held for a number of
 frames with a little sensor noise, as a person holding still in front of a
 webcam would give.
 """
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -54,3 +61,148 @@ def write_clip(path, faces, hold=20, noise=3.0, fps=30, seed=0):
     finally:
         writer.release()
     return n
+
+
+# -- The harder clip: faces as a webcam sees them ------------------------------
+# Each scenario is (name, frame size, faces per frame, face size range in px, transform).
+# A segment holds one layout for `hold` frames; the next segment puts new faces
+# in the same places, so every segment boundary is "one face replaced by another".
+SCENARIOS = (
+    ("near", (640, 480), 1, (200, 240), None),
+    ("mid", (640, 480), 1, (110, 150), None),
+    ("far", (640, 480), 1, (50, 80), None),
+    ("far-hd", (1280, 720), 1, (60, 90), None),
+    ("tilted", (640, 480), 1, (120, 200), "tilt"),
+    ("dark", (640, 480), 1, (120, 200), "dark"),
+    ("bright", (640, 480), 1, (120, 200), "bright"),
+    ("covered", (640, 480), 1, (120, 200), "cover"),
+    ("group", (1280, 720), 5, (70, 130), None),
+)
+
+
+@dataclass
+class Truth:
+    box: tuple  # x, y, w, h of the FER2013 crop in the frame
+    label: str
+    face: int  # index of the face in the clip's face list: the same face keeps it while held
+
+
+def background(size, rng):
+    """A plain room: a smooth gradient, a few soft blobs and sensor noise, so false boxes can show."""
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    bg = 70 + 60 * xx / w + 30 * yy / h
+    for _ in range(6):
+        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(30, 200)
+        bg += rng.uniform(-40, 40) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
+    return np.clip(bg, 0, 255)
+
+
+def transform(face, kind, rng):
+    """One FER2013 face (uint8) altered as a webcam might show it."""
+    f = face.astype(np.float32)
+    if kind == "tilt":
+        angle = rng.choice([-1, 1]) * rng.uniform(12, 20)
+        m = cv2.getRotationMatrix2D((face.shape[1] / 2, face.shape[0] / 2), angle, 1.0)
+        f = cv2.warpAffine(f, m, face.shape[::-1], borderMode=cv2.BORDER_REPLICATE)
+    elif kind == "dark":
+        f = 255 * (f / 255) ** 1.8 * 0.55
+    elif kind == "bright":
+        f = 255 - (255 - f) * 0.45
+    elif kind == "cover":  # a hand or a mug over one lower corner
+        s = face.shape[0]
+        x0 = 0 if rng.random() < 0.5 else s // 2 + s // 8
+        f[int(s * 0.62):, x0:x0 + s * 3 // 8] = rng.uniform(150, 200)
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
+def layout(size, n, px_range, rng):
+    """n non-overlapping square boxes with sides in px_range, inside the frame."""
+    w, h = size
+    boxes = []
+    for _ in range(1000):
+        if len(boxes) == n:
+            break
+        s = int(rng.uniform(*px_range))
+        if n == 1:
+            x, y = (w - s) // 2 + int(rng.uniform(-0.15, 0.15) * (w - s)), (h - s) // 2 + int(rng.uniform(-0.1, 0.1) * (h - s))
+        else:
+            x, y = int(rng.uniform(0, w - s)), int(rng.uniform(h * 0.15, h - s))
+        if all(x + s + 20 < bx or bx + bs + 20 < x or y + s + 20 < by or by + bs + 20 < y for bx, by, bs, _ in boxes):
+            boxes.append((x, y, s, s))
+    return boxes
+
+
+def scenario_frames(faces, segments_per_scenario=6, hold=12, noise=3.0, seed=0, scenarios=SCENARIOS):
+    """[(scenario name, BGR frame, [Truth])] for the harder benchmark clip.
+
+    faces: [(class_name, 48x48 uint8)] (fer_faces); they are used in turn, each
+    once. Every scenario plays `segments_per_scenario` layouts of `hold` frames.
+    """
+    rng = np.random.default_rng(seed)
+    out, k = [], 0
+    for name, size, per_frame, px_range, kind in scenarios:
+        boxes = layout(size, per_frame, px_range, rng)
+        bg = background(size, rng)
+        for _ in range(segments_per_scenario):
+            base, truths = bg.copy(), []
+            for x, y, s, _ in boxes:
+                label, face = faces[k % len(faces)]
+                big = cv2.resize(transform(face, kind, rng), (s, s), interpolation=cv2.INTER_CUBIC)
+                base[y:y + s, x:x + s] = big
+                truths.append(Truth((x, y, s, s), label, k))
+                k += 1
+            for _ in range(hold):
+                frame = np.clip(base + rng.normal(0, noise, base.shape), 0, 255).astype(np.uint8)
+                out.append((name, cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), truths))
+    return out
+
+
+def demo_faces(per_class=3):
+    """[(class, 48x48 face)]: FER2013 test faces if the data set is found, else the shipped face."""
+    from . import ROOT, UserError
+    from .data import find_data
+
+    try:
+        found = find_data()
+        if found.is_dir():
+            return fer_faces(found, per_class=per_class), f"FER2013 test faces from {found}"
+    except UserError:
+        pass
+    face = cv2.imread(str(ROOT / "tests" / "faces" / "astronaut.png"), cv2.IMREAD_GRAYSCALE)
+    if face is None:
+        raise UserError("no faces to make a clip from: put FER2013 in data/ (see data/README.md)")
+    tight = cv2.resize(face[39:104, 39:104], (48, 48), interpolation=cv2.INTER_AREA)
+    return [("happy", tight), ("happy", tight[:, ::-1].copy())], "the shipped face (tests/faces/astronaut.png)"
+
+
+def main(argv=None):
+    import argparse
+    import sys
+
+    from . import UserError
+
+    p = argparse.ArgumentParser(description="Make a demo video of real faces, for trying the app without a camera.")
+    p.add_argument("output", type=Path, help="the video to write (.avi); an existing file is never replaced")
+    p.add_argument("--hold", type=int, default=30, help="frames each face is held (default: 30, a second)")
+    args = p.parse_args(argv)
+    try:
+        if args.output.exists():
+            raise UserError(f"{args.output} already exists: pick a new name (nothing is overwritten)")
+        if args.output.suffix.lower() != ".avi":
+            raise UserError(f"{args.output}: the demo is written as MJPG video, so give it an .avi name")
+        faces, where = demo_faces()
+        try:
+            n = write_clip(args.output, faces, hold=max(1, args.hold))
+        except RuntimeError as exc:
+            raise UserError(f"{exc}: is the folder there and writable?") from None
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output}: {n} frames ({n / 30:.0f} s) of {len(faces)} faces, {where}; "
+          f"try it with: python gui.py --source {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

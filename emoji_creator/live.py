@@ -1,8 +1,9 @@
 """The live pipeline shared by useIt.py, gui.py and the benchmark.
 
-Small pure functions in OpenCV's style (detect, classify, draw_faces), a
-FrameSource over cameras, videos, images and image folders, and LivePipeline,
-which holds everything expensive (cascade, model) loaded once.
+Small pure functions in OpenCV's style (crop_faces, draw_faces), a Tracker
+that follows each face, a FrameSource over cameras, videos, images and image
+folders, and LivePipeline, which holds everything expensive (detector, model)
+loaded once.
 """
 import gc
 import sys
@@ -13,43 +14,29 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import CASCADE_PATH, CLASSES, UserError
+from . import CLASSES, IMAGE_SIZE, UserError
 from .data import IMAGE_SUFFIXES, to_model_input
-
-# Detection runs on a frame scaled to this width: faces at webcam distance
-# stay well above the cascade's 24-pixel window, and the cost falls ~5x.
-# Measured on FER2013 faces (benchmarks/live_loop.py): 240 px with
-# scaleFactor 1.2 and minNeighbors 4 found more faces than the tutorial's
-# full-frame (1.3, 5), with no false boxes, at a third of the cost.
-DETECT_WIDTH = 240
-# The smallest face worth a label, as a fraction of the frame's shorter side.
-MIN_FACE_FRACTION = 0.12
-
-
-def load_cascade(path=CASCADE_PATH):
-    path = Path(path)
-    cascade = cv2.CascadeClassifier(str(path)) if path.is_file() else None
-    if cascade is None or cascade.empty():
-        raise UserError(f"face detector {path} is missing or unreadable: restore "
-                        f"haarcascade_frontalface_default.xml from git (it ships with OpenCV 4.x)")
-    return cascade
-
-
-def detect(gray, cascade, detect_width=DETECT_WIDTH, min_fraction=MIN_FACE_FRACTION):
-    """Face boxes (x, y, w, h) in full-frame pixels, found on a downscaled copy."""
-    h, w = gray.shape[:2]
-    scale = min(1.0, detect_width / w)
-    small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    side = max(24, int(min(small.shape[:2]) * min_fraction))
-    boxes = cascade.detectMultiScale(small, scaleFactor=1.2, minNeighbors=4, minSize=(side, side))
-    if len(boxes) == 0:
-        return np.zeros((0, 4), dtype=np.int32)
-    return np.round(np.asarray(boxes, dtype=np.float64) / scale).astype(np.int32)
-
+from .detectors import DEFAULT_DETECTOR, MIN_FACE, make_detector
 
 def crop_faces(gray, boxes):
     """(n, 48, 48, 1) model inputs for the boxes: the same to_model_input as training."""
     return np.stack([to_model_input(gray[y:y + h, x:x + w]) for x, y, w, h in boxes]).astype(np.float32)
+
+
+def signature(crop):
+    """What a face crop looks like, blind to lighting: 16x16, zero mean, unit spread.
+
+    Two crops of the same face a frame apart differ by ~0.1-0.3 (noise, a small
+    shift); two different faces by ~0.6-1.2 (benchmarks/live_loop.py).
+    """
+    small = cv2.resize(np.asarray(crop, np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE), (16, 16),
+                       interpolation=cv2.INTER_AREA)
+    return (small - small.mean()) / (small.std() + 8.0)  # +8: a flat crop stays near zero, not noise blown up
+
+
+def changed(a, b):
+    """Mean absolute difference of two signatures."""
+    return float(np.abs(a - b).mean())
 
 
 @dataclass
@@ -57,15 +44,17 @@ class Face:
     box: tuple  # x, y, w, h in frame pixels
     probs: np.ndarray  # smoothed probabilities, CLASSES order
     track: int = 0
-    shown: int = -1  # the label on screen; -1: simply the top class
+    age: int = 0  # frames since this face's track began (0: first seen now)
 
     @property
     def label(self):
-        return self.shown if self.shown >= 0 else int(self.probs.argmax())
+        """The class shown: always the one with the highest (smoothed) probability, so the
+        label, its percentage, the leading bar and the log can never disagree."""
+        return int(self.probs.argmax())
 
     @property
     def confidence(self):
-        return float(self.probs.max())
+        return float(self.probs[self.label])
 
 
 def iou(a, b):
@@ -77,105 +66,200 @@ def iou(a, b):
     return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
 
 
-class Smoother:
-    """Per-face exponential moving average of probabilities, so a still face keeps its label.
+@dataclass
+class Track:
+    box: tuple
+    probs: np.ndarray
+    look: np.ndarray  # signature() of the last crop seen
+    age: int = 0
+    missing: int = 0
 
-    Faces are matched to the previous frame's by box overlap; a face missing
-    for `patience` frames is forgotten. On top of the average, hysteresis: the
-    label shown changes only when another class leads it by `margin`, so two
-    near-equal classes cannot make it flicker.
+
+class Tracker:
+    """Follows each face from frame to frame and smooths its probabilities.
+
+    A detection continues a track only when its box overlaps the track's AND
+    the face under it still looks the same (signature change below `same`): a
+    new face taking the old one's place starts afresh instead of inheriting its
+    emotion. A face the detector misses keeps its box for up to `patience`
+    frames, but only while the crop under that box still looks like it, so a
+    box is never carried onto background or onto another face.
+    Probabilities are an exponential moving average (weight `alpha` on the new
+    frame), which steadies a held face's label without hiding a real change
+    for long: measured flips and lag are in the README.
     """
 
-    def __init__(self, alpha=0.3, patience=5, margin=0.1):
-        self.alpha, self.patience, self.margin = alpha, patience, margin
-        self.tracks = {}  # id -> [box, probs, frames_missing, label shown]
+    def __init__(self, alpha=0.2, patience=6, same=0.45, overlap=0.3):
+        self.alpha, self.patience, self.same, self.overlap = alpha, patience, same, overlap
+        self.tracks = {}  # id -> Track
         self.next_id = 0
 
-    def update(self, boxes, probs):
+    def reset(self):
+        self.tracks.clear()
+
+    def candidates(self, boxes):
+        """The boxes to classify this frame: the detections, plus each unmatched track's last box."""
+        carried = [t for t in self.tracks if all(iou(b, self.tracks[t].box) <= self.overlap for b in map(tuple, boxes))]
+        return [tuple(map(int, b)) for b in boxes] + [self.tracks[t].box for t in carried], carried
+
+    def looks_same(self, crops):
+        """True when every track's face is still under its box (crops in self.tracks order)."""
+        return all(changed(signature(c), t.look) <= self.same for c, t in zip(crops, self.tracks.values()))
+
+    def update(self, boxes, crops, probs, carried=(), detected=True):
+        """boxes: the detections then the carried boxes (as candidates() gave), with their
+        48x48 crops and raw probabilities; returns the faces to show. detected: whether the
+        detector ran this frame (a carried box only counts as missed when it did)."""
+        n_detected = len(boxes) - len(carried)
         faces, used = [], set()
-        for box, p in zip(map(tuple, boxes), probs):
-            overlap, best = max(((iou(box, self.tracks[t][0]), t) for t in self.tracks if t not in used),
-                                key=lambda pair: pair[0], default=(0.0, None))
-            if overlap > 0.3:
-                p = self.alpha * p + (1 - self.alpha) * self.tracks[best][1]
-                tid, shown = best, self.tracks[best][3]
-                top = int(p.argmax())
-                if p[top] - p[shown] > self.margin:
-                    shown = top
+        for i, (box, crop, p) in enumerate(zip(boxes, crops, probs)):
+            look = signature(crop)
+            if i >= n_detected:  # a carried box: keep it only while the same face is under it
+                tid = carried[i - n_detected]
+                t = self.tracks[tid]
+                if t.missing >= self.patience or changed(look, t.look) > self.same:
+                    continue
+                t.missing += detected
             else:
-                tid, self.next_id, shown = self.next_id, self.next_id + 1, int(p.argmax())
-            self.tracks[tid] = [box, p, 0, shown]
+                scored = [(iou(box, t.box), tid) for tid, t in self.tracks.items() if tid not in used]
+                best = max(scored, default=(0.0, None))
+                tid = best[1]
+                if best[0] > self.overlap and changed(look, self.tracks[tid].look) <= self.same:
+                    t = self.tracks[tid]
+                    t.missing = 0
+                else:
+                    tid, self.next_id = self.next_id, self.next_id + 1
+                    t = self.tracks[tid] = Track(box, p, look, age=-1)
+                    p = t.probs
+            t.probs = self.alpha * p + (1 - self.alpha) * t.probs
+            t.box, t.look, t.age = box, look, t.age + 1
             used.add(tid)
-            faces.append(Face(box, p, tid, shown))
-        for t in list(self.tracks):
-            if t not in used:
-                self.tracks[t][2] += 1
-                if self.tracks[t][2] > self.patience:
-                    del self.tracks[t]
+            faces.append(Face(box, t.probs, tid, t.age))
+        for tid in list(self.tracks):  # tracks with nothing under them this frame end now
+            if tid not in used:
+                del self.tracks[tid]
         return faces
 
 
 class LivePipeline:
     """Frame in, faces with smoothed emotion probabilities out.
 
-    The cascade and the compiled model are loaded once. Detection runs on every
-    `detect_every`-th frame and the boxes are carried in between; every frame's
-    faces are classified, all in one model call.
+    The face detector and the compiled model are loaded once. The detector
+    runs on every `detect_every`-th frame, and at once on any frame where no
+    face is tracked or a tracked face no longer looks the same (it moved, or
+    another took its place); in between, each face keeps its box. Every
+    frame's faces are classified, all in one model call.
     """
 
-    def __init__(self, model_path, cascade_path=CASCADE_PATH, detect_every=2, smooth=True):
-        from .model import load_emotion_model, make_predictor
+    def __init__(self, model_path, detector=DEFAULT_DETECTOR, detect_every=3, smooth=True, min_face=MIN_FACE):
+        from .model import load_live_model
 
-        self.cascade = load_cascade(cascade_path)
-        self.model, self.class_names = load_emotion_model(model_path)
-        self.predict = make_predictor(self.model)
+        self.min_face = min_face
+        self.set_detector(detector)  # first: a missing detector is reported before the slow model load
+        self.predict, self.class_names = load_live_model(model_path)
         for n in (1, 2):  # warm up for one and two faces now, not on the first frame that has them
             self.predict(np.zeros((n, 48, 48, 1), np.float32))
         self.detect_every = max(1, detect_every)
-        self.smoother = Smoother() if smooth else None
-        self.frame_index = 0
-        self.boxes = np.zeros((0, 4), dtype=np.int32)
-        # TensorFlow leaves ~330k long-lived Python objects; a full garbage
+        self.tracker = Tracker() if smooth else None
+        self.frame_index, self.frame_shape = 0, None
+        # Loading leaves many long-lived Python objects; a full garbage
         # collection that re-scans them all took 100-200 ms here, inside some
         # unlucky frame. Freezing moves everything loaded so far out of the
         # collector's sight, so the frame loop only pays for its own garbage.
         gc.freeze()
 
+    def set_detector(self, name):
+        """Switch the face finder (raises UserError if its model cannot be loaded)."""
+        self.detector = make_detector(name, self.min_face)
+        self.detector_name = name
+        if getattr(self, "tracker", None) is not None:
+            self.tracker.reset()
+
     def process(self, frame):
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-        if self.frame_index % self.detect_every == 0:
-            self.boxes = detect(gray, self.cascade)
+        tracker = self.tracker
         self.frame_index += 1
-        if len(self.boxes) == 0:
-            probs = np.zeros((0, len(CLASSES)), np.float32)
-        else:
-            probs = self.predict(crop_faces(gray, self.boxes))
-        if self.smoother is None:
-            return [Face(tuple(b), p) for b, p in zip(self.boxes, probs)]
-        return self.smoother.update(self.boxes, probs)
+        if gray.shape != self.frame_shape:  # another source or resolution: old boxes mean nothing here
+            self.frame_shape = gray.shape
+            if tracker is not None:
+                tracker.reset()
+        if tracker is None:
+            boxes = self.detector(frame, gray)[0]
+            if len(boxes) == 0:
+                return []
+            return [Face(tuple(map(int, b)), p) for b, p in zip(boxes, self.predict(crop_faces(gray, boxes)))]
+        if tracker.tracks and (self.frame_index - 1) % self.detect_every:
+            held = [t.box for t in tracker.tracks.values()]
+            crops = crop_faces(gray, held)
+            if tracker.looks_same(crops):  # every face still where it was: no detector this frame
+                return tracker.update(held, crops, self.predict(crops), list(tracker.tracks), detected=False)
+        boxes = self.detector(frame, gray)[0]
+        candidates, carried = tracker.candidates(boxes)
+        if not candidates:
+            return tracker.update([], [], [], [])
+        crops = crop_faces(gray, candidates)
+        return tracker.update(candidates, crops, self.predict(crops), carried)
 
 
 BOX_COLOUR = (60, 200, 60)
+PANEL_W, ROW_H = 104, 14  # the on-frame probability panel: 7 rows of bar + class initials
+
+
+def _overlap(a, b):
+    """Area shared by two rectangles (x0, y0, x1, y1)."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _place(options, frame_shape, taken):
+    """The first option rectangle inside the frame that covers nothing taken; else the least bad."""
+    h, w = frame_shape[:2]
+
+    def cost(r):
+        outside = (r[0] < 0) + (r[1] < 0) + (r[2] > w) + (r[3] > h)
+        return (outside > 0, sum(_overlap(r, t) for t in taken))
+
+    r = min(options, key=cost)  # min() keeps the earliest of equals: the preferred place
+    dx = -min(0, r[0]) - max(0, r[2] - w)  # then nudge it into the frame
+    dy = -min(0, r[1]) - max(0, r[3] - h)
+    return (r[0] + dx, r[1] + dy, r[2] + dx, r[3] + dy)
 
 
 def draw_faces(frame, faces, class_names=CLASSES):
-    """Draw each face's box, label with confidence, and seven small probability bars, in place."""
-    for face in faces:
-        x, y, w, h = face.box
-        cv2.rectangle(frame, (x, y), (x + w, y + h), BOX_COLOUR, 2)
+    """Draw each face's box, its label with confidence and a panel of seven probability bars, in place.
+
+    Everything drawn comes from the same face.probs: the label is its top
+    class, the percentage that class's probability, the highlighted bar the
+    same class. Labels and panels are placed clear of every face box and of
+    each other where the frame has room; the panel has its own dark backdrop,
+    so it reads on light and dark scenes alike.
+    """
+    boxes = [(x, y, x + w, y + h) for x, y, w, h in (f.box for f in faces)]
+    taken = list(boxes)
+    for face, (x0, y0, x1, y1) in zip(faces, boxes):
+        cv2.rectangle(frame, (x0, y0), (x1, y1), BOX_COLOUR, 2)
         text = f"{class_names[face.label]} {face.confidence:.0%}"
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 2)
-        ty = y - 8 if y - th - 12 > 0 else y + h + th + 8
-        cv2.rectangle(frame, (x, ty - th - 4), (x + tw + 6, ty + 4), BOX_COLOUR, -1)
-        cv2.putText(frame, text, (x + 3, ty), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2, cv2.LINE_AA)
-        # Bars beside the box (inside the frame when the face is at the right edge).
-        bx = x + w + 6 if x + w + 110 < frame.shape[1] else max(0, x - 110)
+        lw, lh = tw + 6, th + 8
+        label = _place([(x0, y0 - lh - 2, x0 + lw, y0 - 2), (x0, y1 + 2, x0 + lw, y1 + lh + 2),
+                        (x0 + 2, y0 + 2, x0 + lw + 2, y0 + lh + 2)], frame.shape, [b for b in taken if b != (x0, y0, x1, y1)])
+        taken.append(label)
+        cv2.rectangle(frame, label[:2], label[2:], BOX_COLOUR, -1)
+        cv2.putText(frame, text, (label[0] + 3, label[3] - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2,
+                    cv2.LINE_AA)
+        ph = ROW_H * len(class_names) + 6
+        panel = _place([(x1 + 6, y0, x1 + 6 + PANEL_W, y0 + ph), (x0 - 6 - PANEL_W, y0, x0 - 6, y0 + ph),
+                        (x0, y1 + 6, x0 + PANEL_W, y1 + 6 + ph), (x0, y0 - 6 - ph, x0 + PANEL_W, y0 - 6)],
+                       frame.shape, taken)
+        taken.append(panel)
+        px, py = panel[0], panel[1]
+        roi = frame[max(0, py):panel[3], max(0, px):panel[2]]
+        roi[:] = (roi * 0.35).astype(frame.dtype)  # a dark, see-through backdrop
         for i, (name, p) in enumerate(zip(class_names, face.probs)):
-            by = y + i * 14
-            cv2.rectangle(frame, (bx, by), (bx + 50, by + 10), (40, 40, 40), -1)
-            cv2.rectangle(frame, (bx, by), (bx + int(50 * float(p)), by + 10),
-                          BOX_COLOUR if i == face.label else (200, 200, 200), -1)
-            cv2.putText(frame, name[:3], (bx + 54, by + 9), cv2.FONT_HERSHEY_SIMPLEX, 0.35,
+            by = py + 4 + i * ROW_H
+            cv2.rectangle(frame, (px + 4, by), (px + 54, by + 10), (90, 90, 90), -1)
+            cv2.rectangle(frame, (px + 4, by), (px + 4 + int(round(50 * float(p))), by + 10),
+                          BOX_COLOUR if i == face.label else (215, 215, 215), -1)
+            cv2.putText(frame, name[:3], (px + 58, by + 9), cv2.FONT_HERSHEY_SIMPLEX, 0.38,
                         (255, 255, 255), 1, cv2.LINE_AA)
     return frame
 
@@ -196,7 +280,17 @@ class FrameSource:
         self.cap, self.images, self.is_camera = None, None, False
         self.ended, self.stalled_since, self.position = False, None, 0
         path = Path(self.spec)
-        if self.spec.isdigit() and not path.exists():
+        self.path = None  # the file or folder read, if any: never to be written over
+        if "://" in self.spec:  # a stream URL: OpenCV opens it or says it cannot
+            self.cap = cv2.VideoCapture(self.spec)
+            if not self.cap.isOpened():
+                self.cap.release()
+                raise UserError(f"cannot open the stream {self.spec}: check the address and that it is "
+                                f"reachable, or pass a camera index or a file")
+            return
+        self.path = path
+        if self.spec.isascii() and self.spec.isdecimal() and not path.exists():
+            self.path = None
             self.is_camera = True
             self.cap = cv2.VideoCapture(int(self.spec))
             if not self.cap.isOpened():

@@ -1,0 +1,244 @@
+"""Face finders behind one interface: frame in, face boxes in frame pixels and scores out.
+
+    detector = make_detector("haar")        # the default: OpenCV's frontal-face cascade
+    detector = make_detector("blazeface")   # MediaPipe's BlazeFace, run by LiteRT
+    boxes, scores = detector(frame_bgr, gray)
+
+Both are loaded once and checked (a missing or corrupt model file is one
+UserError line). Both look for faces down to `min_face` of the frame's shorter
+side (default 8%: a face at ~2 m from a 640x480 webcam is ~60 px), and both
+return boxes placed on the tight crop FER2013 faces were cut with, so the
+classifier sees what it was trained on (measured by benchmarks/live_loop.py --box-scale).
+"""
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import CASCADE_PATH, ROOT, UserError, native_stderr_quiet
+
+DETECTORS = ("haar", "blazeface")
+DEFAULT_DETECTOR = "haar"  # the product is specified as a Haar-cascade box
+MIN_FACE = 0.08  # smallest face given a label, as a fraction of the frame's shorter side
+BLAZEFACE_PATH = ROOT / "models" / "face_detection_back.tflite"
+
+EMPTY = np.zeros((0, 4), np.int32)
+
+
+def scale_boxes(boxes, factor, frame_shape, shift=0.0):
+    """Square boxes (x, y, w, h): each box grown or shrunk about its centre by `factor`,
+    moved down by `shift` of its height (up when negative), clipped to the frame."""
+    if len(boxes) == 0:
+        return EMPTY
+    b = np.asarray(boxes, np.float64)
+    cx, cy = b[:, 0] + b[:, 2] / 2, b[:, 1] + b[:, 3] / 2 + shift * b[:, 3]
+    side = np.maximum(b[:, 2], b[:, 3]) * factor
+    h, w = frame_shape[:2]
+    x0, y0 = np.clip(cx - side / 2, 0, w - 1), np.clip(cy - side / 2, 0, h - 1)
+    x1, y1 = np.clip(cx + side / 2, 1, w), np.clip(cy + side / 2, 1, h)
+    return np.round(np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)).astype(np.int32)
+
+
+class HaarDetector:
+    """OpenCV's Haar cascade, run on a copy scaled so the smallest wanted face fills its window.
+
+    The scale comes from the smallest face a user should get a label for, not a
+    fixed width: a face of `min_face` x the shorter side lands at WINDOW pixels,
+    just above the cascade's 24-px window, whatever the camera's resolution.
+    Frames whose faces would already be that small are not enlarged.
+    """
+
+    name = "haar"
+    # px the smallest wanted face gets on the scaled copy (the cascade's own window
+    # is 24). At 48, with steps of 1.1 and 4 neighbours, it finds more far, group
+    # and HD faces than the tutorial's full-frame (1.3, 5) call, and more of every
+    # other kind; at 36 it missed most faces near the smallest size (README).
+    WINDOW = 48
+    # The cascade's box, shrunk to 0.9 about its centre: 66.5% right on 533 faces
+    # against 64.4% at 1.0 and 66.6% with the true crops (benchmarks/live_loop.py --box-scale).
+    BOX_SCALE, BOX_SHIFT = 0.9, 0.0
+
+    def __init__(self, path=CASCADE_PATH, min_face=MIN_FACE):
+        path = Path(path)
+        try:
+            self.cascade = cv2.CascadeClassifier(str(path)) if path.is_file() else None
+        except (cv2.error, SystemError):  # a file that is XML but not a cascade
+            self.cascade = None
+        if self.cascade is None or self.cascade.empty():
+            raise UserError(f"face detector {path} is missing or unreadable: restore "
+                            f"haarcascade_frontalface_default.xml from git (it ships with OpenCV 4.x)")
+        self.min_face = min_face
+
+    def __call__(self, frame, gray=None):
+        if gray is None:
+            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        h, w = gray.shape[:2]
+        smallest = max(1.0, self.min_face * min(h, w))
+        scale = min(1.0, self.WINDOW / smallest)
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        if min(sw, sh) < 24:  # a sliver of a frame (e.g. 4800x9) has no room for a face
+            return EMPTY, np.zeros(0, np.float32)
+        small = cv2.resize(gray, (sw, sh), interpolation=cv2.INTER_AREA) if scale < 1 else gray
+        side = max(24, int(round(smallest * scale)))
+        boxes = self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=4, minSize=(side, side))
+        if len(boxes) == 0:
+            return EMPTY, np.zeros(0, np.float32)
+        boxes = np.asarray(boxes, np.float64) / scale
+        return scale_boxes(boxes, self.BOX_SCALE, gray.shape, self.BOX_SHIFT), np.ones(len(boxes), np.float32)
+
+
+def ssd_anchors(height, width, strides, per_cell=2):
+    """MediaPipe's SSD anchor centres (x, y), 0..1, for BlazeFace on a height x width input.
+
+    (mediapipe/calculators/tflite/ssd_anchors_calculator.cc with fixed anchor
+    size and interpolated aspect ratio 1: layers of one stride share a grid,
+    `per_cell` anchors per layer and cell, rows first.) The network is all
+    convolutions, so a non-square input simply has a wider grid.
+    """
+    anchors, i = [], 0
+    while i < len(strides):
+        j = i
+        while j < len(strides) and strides[j] == strides[i]:
+            j += 1
+        rows, cols = height // strides[i], width // strides[i]
+        xs, ys = np.meshgrid((np.arange(cols) + 0.5) / cols, (np.arange(rows) + 0.5) / rows)
+        grid = np.stack([xs.ravel(), ys.ravel()], axis=1)
+        anchors.append(np.repeat(grid, per_cell * (j - i), axis=0))
+        i = j
+    return np.concatenate(anchors).astype(np.float32)
+
+
+def decode(raw_boxes, raw_scores, anchors, input_hw, min_score=0.5):
+    """BlazeFace's raw outputs -> (boxes as x0, y0, x1, y1 in 0..1 of the model input, scores).
+
+    raw_boxes (n, 16): centre offset, width, height in input pixels, then six
+    key points; raw_scores (n,) logits, clipped as MediaPipe does before the sigmoid.
+    """
+    h, w = input_hw
+    raw_boxes = np.asarray(raw_boxes, np.float32).reshape(len(anchors), -1)
+    scores = 1 / (1 + np.exp(-np.clip(np.asarray(raw_scores, np.float32).ravel(), -80, 80)))
+    keep = scores >= min_score
+    r, a = raw_boxes[keep, :4] / [w, h, w, h], anchors[keep]
+    cx, cy = r[:, 0] + a[:, 0], r[:, 1] + a[:, 1]
+    half_w, half_h = r[:, 2] / 2, r[:, 3] / 2
+    boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
+    valid = (half_w > 0) & (half_h > 0)
+    return boxes[valid], scores[keep][valid]
+
+
+def iou_matrix(a, b):
+    """Pairwise intersection over union of corner boxes (x0, y0, x1, y1)."""
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = lambda z: (z[:, 2] - z[:, 0]) * (z[:, 3] - z[:, 1])  # noqa: E731
+    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-12)
+
+
+def weighted_nms(boxes, scores, threshold=0.3):
+    """MediaPipe's weighted non-maximum suppression: each kept box is the score-weighted
+    mean of the boxes it suppresses (steadier than plain NMS from frame to frame)."""
+    order = np.argsort(-scores)
+    boxes, scores = boxes[order], scores[order]
+    out_boxes, out_scores = [], []
+    left = np.ones(len(boxes), bool)
+    for i in range(len(boxes)):
+        if not left[i]:
+            continue
+        group = left & (iou_matrix(boxes[i:i + 1], boxes)[0] > threshold)
+        group[i] = True
+        w = scores[group][:, None]
+        out_boxes.append((boxes[group] * w).sum(0) / w.sum())
+        out_scores.append(scores[i])
+        left &= ~group
+    if not out_boxes:
+        return np.zeros((0, 4), np.float32), np.zeros(0, np.float32)
+    return np.asarray(out_boxes, np.float32), np.asarray(out_scores, np.float32)
+
+
+class BlazeFaceDetector:
+    """MediaPipe's BlazeFace, back-camera model, run with LiteRT on an input sized to the frame.
+
+    The back-camera model is the one made for faces at a distance: on a group
+    frame the short-range (128 px) one, made for selfies, found none. Its
+    network is all convolutions, so instead of letterboxing every frame into
+    its 256x256 input (a 58-px face in a 1280x720 frame would shrink to 12 px,
+    under what it finds), the frame is scaled so the smallest wanted face
+    spans MIN_PX input pixels, padded to a multiple of 32, and the anchors
+    follow the input's shape: 640x480 runs at 544x416, 1280x720 (and larger) at 736x416.
+    """
+
+    name = "blazeface"
+    STRIDES = (16, 32, 32, 32)
+    # Input pixels for the smallest wanted face, and the score a face needs: on the
+    # benchmark clip 20 px found 85% of faces, 28 px 90%, 32 px with score 0.4 94%.
+    MIN_PX = 32
+    # Crop = BlazeFace's box moved up by 5% of its height, same size: on 517
+    # FER2013 faces that gave 64.8% right against 65.2% with the true crops;
+    # 1.1x and 1.2x boxes gave 63.1% and 62.3% (benchmarks/live_loop.py --box-scale).
+    BOX_SCALE = 1.0
+    BOX_SHIFT = -0.05  # of the box's height
+
+    def __init__(self, path=BLAZEFACE_PATH, min_face=MIN_FACE, min_score=0.4, threads=2):
+        path = Path(path)
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+
+            with native_stderr_quiet():  # LiteRT announces its XNNPACK delegate on stderr
+                self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
+                self.interpreter.allocate_tensors()
+            inp, outs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
+            assert tuple(inp[0]["shape"]) == (1, 256, 256, 3) and len(outs) == 2
+        except Exception:  # missing file, not a model, or not this model
+            raise UserError(f"face detector {path} is missing or not BlazeFace's back-camera model: "
+                            f"restore models/face_detection_back.tflite from git, or use --detector haar") from None
+        self.input_index = inp[0]["index"]
+        by_size = sorted(outs, key=lambda d: d["shape"][-1])  # (1, n, 1) scores, (1, n, 16) boxes
+        self.score_index, self.box_index = by_size[0]["index"], by_size[1]["index"]
+        self.min_face, self.min_score = min_face, min_score
+        self.shape, self.anchors, self.canvas = None, None, None
+
+    def input_size(self, h, w):
+        """(scale, input height, input width) for a frame of h x w."""
+        s = min(1.0, self.MIN_PX / max(1.0, self.min_face * min(h, w)))
+        pad = lambda n: max(64, -(-round(n * s) // 32) * 32)  # noqa: E731  (64: room for the coarsest grid)
+        return s, pad(h), pad(w)
+
+    def __call__(self, frame, gray=None):
+        h, w = frame.shape[:2]
+        s, ih, iw = self.input_size(h, w)
+        if (ih, iw) != self.shape:  # a new frame size: re-plan once, not per frame
+            self.interpreter.resize_tensor_input(self.input_index, [1, ih, iw, 3])
+            with native_stderr_quiet():
+                self.interpreter.allocate_tensors()
+            self.anchors = ssd_anchors(ih, iw, self.STRIDES)
+            self.canvas = np.full((ih, iw, 3), -1.0, np.float32)
+            self.shape = (ih, iw)
+        sw, sh = min(iw, max(1, round(w * s))), min(ih, max(1, round(h * s)))
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+        small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA) if s < 1 else rgb[:sh, :sw]
+        # The model takes -1..1; the padding right and below stays -1 (black).
+        self.canvas[:sh, :sw] = small * (2 / 255.0) - 1
+        self.interpreter.set_tensor(self.input_index, self.canvas[None])
+        self.interpreter.invoke()
+        boxes, scores = decode(self.interpreter.get_tensor(self.box_index)[0],
+                               self.interpreter.get_tensor(self.score_index)[0], self.anchors, self.shape,
+                               self.min_score)
+        boxes, scores = weighted_nms(boxes, scores)
+        if len(boxes) == 0:
+            return EMPTY, scores
+        corners = boxes * [iw, ih, iw, ih] / s  # model input 0..1 -> frame pixels
+        xywh = np.column_stack([corners[:, :2], corners[:, 2:] - corners[:, :2]])
+        keep = np.minimum(xywh[:, 2], xywh[:, 3]) * self.BOX_SCALE >= 0.8 * self.min_face * min(h, w)
+        return scale_boxes(xywh[keep], self.BOX_SCALE, frame.shape, self.BOX_SHIFT), scores[keep]
+
+
+def make_detector(name=DEFAULT_DETECTOR, min_face=MIN_FACE):
+    """A detector by name ('haar' or 'blazeface'), loaded and checked."""
+    if name == "haar":
+        return HaarDetector(min_face=min_face)
+    if name == "blazeface":
+        return BlazeFaceDetector(min_face=min_face)
+    raise UserError(f"unknown face detector {name!r}: choose one of {', '.join(DETECTORS)}")

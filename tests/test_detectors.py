@@ -1,0 +1,128 @@
+"""The face finders: each finds real faces near and far, BlazeFace's decoding, loading failures."""
+import cv2
+import numpy as np
+import pytest
+
+from emoji_creator import UserError
+from emoji_creator.clip import SCENARIOS, compose, scenario_frames
+from emoji_creator.detectors import (BlazeFaceDetector, DETECTORS, HaarDetector, decode, make_detector,
+                                     ssd_anchors, weighted_nms)
+
+
+def near_face(truth, boxes):
+    """The detected box on this true face: its centre on the face, its size within 0.6-1.6x."""
+    x, y, w, h = truth
+    for bx, by, bw, bh in boxes:
+        if x <= bx + bw / 2 <= x + w and y <= by + bh / 2 <= y + h and 0.6 <= bw / w <= 1.6:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_each_detector_finds_real_faces_with_a_box_on_the_face(name, faces):
+    detector = make_detector(name)
+    found = 0
+    for _, face in faces:
+        frame = compose(face, face_px=200)  # centred on a 640x480 frame
+        boxes, scores = detector(frame, cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+        assert len(boxes) == len(scores) and len(boxes) <= 1  # one face, never a second box
+        found += near_face((220, 140, 200, 200), boxes)
+    assert found >= len(faces) - 2, f"{name} found {found} of {len(faces)} faces"
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_far_faces_in_hd_frames_are_found(name, faces):
+    # Faces of ~9-12% of the frame's height, at 1280x720: a group at a table.
+    group = [s for s in SCENARIOS if s[0] == "group"]
+    frames = scenario_frames(faces * 2, segments_per_scenario=2, hold=1, scenarios=group)
+    detector = make_detector(name)
+    found = total = 0
+    for _, frame, truths in frames:
+        boxes, _ = detector(frame)
+        found += sum(near_face(t.box, boxes) for t in truths)
+        total += len(truths)
+    assert found >= total * 0.5, f"{name} found {found} of {total} far faces"
+
+
+def test_no_box_on_a_plain_room():
+    from emoji_creator.clip import background
+
+    frame = cv2.cvtColor(background((1280, 720), np.random.default_rng(3)).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    for name in DETECTORS:
+        assert len(make_detector(name)(frame)[0]) == 0
+
+
+@pytest.mark.parametrize("shape", [(9, 4800), (4800, 9), (1, 1), (30, 30)])
+def test_slivers_and_tiny_frames_give_no_box_and_no_crash(shape):
+    frame = np.full(shape + (3,), 128, np.uint8)
+    for name in DETECTORS:
+        boxes, _ = make_detector(name)(frame)
+        assert boxes.shape[1:] == (4,)
+
+
+def test_anchors_follow_the_input_shape():
+    # 256x256: 16x16 cells x 2 + 8x8 cells x 6 = MediaPipe's 896.
+    a = ssd_anchors(256, 256, BlazeFaceDetector.STRIDES)
+    assert a.shape == (896, 2)
+    np.testing.assert_allclose(a[0], [0.5 / 16, 0.5 / 16])
+    np.testing.assert_allclose(a[1], a[0])  # two anchors per cell on the first grid
+    np.testing.assert_allclose(a[512], [0.5 / 8, 0.5 / 8])
+    assert ssd_anchors(256, 448, BlazeFaceDetector.STRIDES).shape == (16 * 28 * 2 + 8 * 14 * 6, 2)
+
+
+def test_decode_a_known_output():
+    anchors = ssd_anchors(256, 256, BlazeFaceDetector.STRIDES)
+    raw_boxes = np.zeros((896, 16), np.float32)
+    raw_scores = np.full(896, -10.0, np.float32)
+    # Anchor 600 sits on the 8x8 grid; its box: centre moved (+12.8, -25.6) px, 51.2 x 76.8 px.
+    raw_boxes[600, :4] = [12.8, -25.6, 51.2, 76.8]
+    raw_scores[600] = 3.0
+    boxes, scores = decode(raw_boxes, raw_scores, anchors, (256, 256))
+    assert len(boxes) == 1
+    cx, cy = anchors[600] + [0.05, -0.1]
+    np.testing.assert_allclose(boxes[0], [cx - 0.1, cy - 0.15, cx + 0.1, cy + 0.15], atol=1e-6)
+    np.testing.assert_allclose(scores, [1 / (1 + np.exp(-3.0))], rtol=1e-6)
+    # Non-square input: x is scaled by the width, y by the height.
+    wide = ssd_anchors(256, 512, BlazeFaceDetector.STRIDES)
+    raw = np.zeros((len(wide), 16), np.float32)
+    raw[0, :4] = [51.2, 25.6, 102.4, 51.2]
+    boxes, _ = decode(raw, np.r_[5.0, np.full(len(wide) - 1, -9.0)], wide, (256, 512))
+    np.testing.assert_allclose(boxes[0], [wide[0, 0] + 0.1 - 0.1, wide[0, 1] + 0.1 - 0.1,
+                                          wide[0, 0] + 0.1 + 0.1, wide[0, 1] + 0.1 + 0.1], atol=1e-6)
+
+
+def test_weighted_nms_merges_one_face_and_keeps_two():
+    boxes = np.array([[0.10, 0.10, 0.30, 0.30], [0.12, 0.10, 0.32, 0.30], [0.60, 0.60, 0.80, 0.80]], np.float32)
+    scores = np.array([0.9, 0.6, 0.7], np.float32)
+    out, kept = weighted_nms(boxes, scores)
+    assert len(out) == 2
+    np.testing.assert_allclose(kept, [0.9, 0.7])
+    np.testing.assert_allclose(out[0], (boxes[0] * 0.9 + boxes[1] * 0.6) / 1.5, atol=1e-6)
+    np.testing.assert_allclose(out[1], boxes[2])
+    assert weighted_nms(np.zeros((0, 4), np.float32), np.zeros(0, np.float32))[0].shape == (0, 4)
+
+
+def test_missing_or_corrupt_detector_model_is_one_clear_line(tmp_path):
+    with pytest.raises(UserError, match="missing or not BlazeFace"):
+        BlazeFaceDetector(path=tmp_path / "nope.tflite")
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a model at all" * 100)
+    with pytest.raises(UserError, match="--detector haar"):
+        BlazeFaceDetector(path=bad)
+    (tmp_path / "bad.xml").write_text("<opencv_storage>nonsense</opencv_storage>")
+    with pytest.raises(UserError, match="missing or unreadable"):
+        HaarDetector(path=tmp_path / "bad.xml")
+    with pytest.raises(UserError, match="unknown face detector"):
+        make_detector("yolo")
+
+
+def test_useit_reports_a_missing_detector_model(monkeypatch, clip, trained_model, capsys, tmp_path):
+    import useIt
+    from emoji_creator import detectors
+
+    monkeypatch.setattr(detectors.BlazeFaceDetector.__init__, "__defaults__",
+                        (tmp_path / "gone.tflite",) + detectors.BlazeFaceDetector.__init__.__defaults__[1:])
+    assert useIt.main(["--source", str(clip), "--model", str(trained_model), "--no-window",
+                       "--detector", "blazeface"]) == 2
+    err = capsys.readouterr().err
+    assert "error: face detector" in err and "Traceback" not in err
