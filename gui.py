@@ -1,50 +1,71 @@
 """Desktop window: the live feed beside the emoji of the current emotion, with Save.
 
-    python gui.py                       # camera 0
-    python gui.py --source clip.mp4     # a video file, an image or a folder of images
-    python gui.py --save-dir ~/Pictures # where Save writes (default: save/)
+    python gui.py                          # camera 0
+    python gui.py --source clip.mp4        # a video file, an image or a folder of images
+    python gui.py --detector blazeface     # MediaPipe's face finder (also a choice in the window)
+    python gui.py --save-dir ~/Pictures    # where Save writes (default: save/)
 
 Save (or the s key) writes the current annotated frame under a new timestamped
-name; nothing is ever overwritten. Esc or Quit closes the window.
+name; nothing is ever overwritten. Esc or Quit closes the window. Ends by
+printing the frames shown and the pictures saved.
 """
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, UserError
+from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, quiet_libraries
+from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
+
+
+def fps_limit(text):
+    value = float(text)
+    if not 0 <= value <= 1000:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not a frame rate between 0 and 1000")
+    return value
 
 
 def parse_args(argv=None):
+    from useIt import fraction
+
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--source", default="0", help="camera index, video file, image file or image folder (default: 0)")
     p.add_argument("--save-dir", type=Path, default=DEFAULT_SAVE_DIR, help="where Save writes (default: save/)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
+    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
+                   help="face finder: 'haar' (the default) or 'blazeface' (finds tilted, dark and far faces too)")
+    p.add_argument("--min-face", type=fraction, default=MIN_FACE, metavar="FRACTION",
+                   help=f"smallest face given a label, as a fraction of the frame's shorter side (default: {MIN_FACE})")
     p.add_argument("--emoji-dir", type=Path, default=EMOJI_DIR, help=argparse.SUPPRESS)
-    p.add_argument("--max-fps", type=float, help="play files at most this fast (default: their own rate; 0: no limit)")
+    p.add_argument("--max-fps", type=fps_limit, help="play files at most this fast (default: their own rate; 0: no limit)")
+    p.add_argument("--verbose", action="store_true", help="also show TensorFlow's, LiteRT's and OpenCV's own messages")
     return p.parse_args(argv)
 
 
 def build(argv=None):
-    """Create the Tk root and the App (for tests); raises UserError or TclError."""
+    """Create the Tk root and the App (for tests); raises TclError without a display.
+
+    The window comes first and the model loads behind it: a bad model is shown
+    in the window (and printed when it closes)."""
+    args = parse_args(argv)
+    quiet_libraries(args.verbose)
     import tkinter as tk
 
     from emoji_creator.live import LivePipeline
     from emoji_creator.window import App
 
-    args = parse_args(argv)
-    pipeline = LivePipeline(args.model)  # before the window: a bad model needs no window to report
-    root = tk.Tk()
-    return root, App(root, pipeline, args.source, args.save_dir, args.emoji_dir, args.max_fps)
+    def make_pipeline(detector):
+        return LivePipeline(args.model, detector=detector, min_face=args.min_face)
+
+    root = tk.Tk(className="Emoji Creator")
+    return root, App(root, make_pipeline, args.source, args.save_dir, args.emoji_dir, args.max_fps, args.detector)
 
 
 def main(argv=None):
     import tkinter as tk
 
     try:
-        root, _app = build(argv)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        root, app = build(argv)
     except tk.TclError as exc:
         print(f"error: cannot open a window ({exc}): run on a desktop, or under Xvfb", file=sys.stderr)
         return 2
@@ -52,6 +73,12 @@ def main(argv=None):
         root.mainloop()
     except KeyboardInterrupt:
         pass
+    elapsed = time.perf_counter() - app.started
+    if app.load_error:
+        print(f"error: {app.load_error}", file=sys.stderr)
+        return 2
+    print(f"{app.frames_shown} frames shown, {len(app.saved)} picture(s) saved"
+          + (f" in {app.save_dir}" if app.saved else "") + f", {elapsed:.0f} s")
     return 0
 
 

@@ -2,6 +2,7 @@
 
     python useIt.py                                # camera 0, in an OpenCV window; q or Esc quits
     python useIt.py --source clip.mp4              # a video file, an image, or a folder of images
+    python useIt.py --detector blazeface           # MediaPipe's face finder instead of Haar
     python useIt.py --source clip.mp4 --no-window --log faces.csv
 
 Ends by printing the number of frames and faces and the frames per second.
@@ -9,23 +10,46 @@ Ends by printing the number of frames and faces and the frames per second.
 import argparse
 import csv
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from emoji_creator import DEFAULT_MODEL, UserError
+from emoji_creator import DEFAULT_MODEL, UserError, quiet_libraries
+from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
 
 WINDOW = "Emoji Creator - q or Esc quits"
 LOG_COLUMNS = ["frame", "x", "y", "w", "h", "emotion", "confidence"]
+
+
+def fraction(text):
+    value = float(text)
+    if not 0.01 <= value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction between 0.01 and 1")
+    return value
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    return value
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--source", default="0", help="camera index, video file, image file or image folder (default: 0)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
+    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
+                   help="face finder: 'haar' (OpenCV's cascade, the default) or 'blazeface' (finds tilted, "
+                        "dark, partly hidden and far faces too)")
+    p.add_argument("--min-face", type=fraction, default=MIN_FACE, metavar="FRACTION",
+                   help=f"smallest face given a label, as a fraction of the frame's shorter side "
+                        f"(default: {MIN_FACE}, a face about 2 m from a webcam)")
     p.add_argument("--no-window", action="store_true", help="run without a window (for servers and tests)")
-    p.add_argument("--log", type=Path, help="write one CSV row per face per frame")
-    p.add_argument("--max-frames", type=int, help="stop after this many frames")
+    p.add_argument("--log", type=Path, help="write one CSV row per face per frame (a new file)")
+    p.add_argument("--max-frames", type=positive_int, help="stop after this many frames")
+    p.add_argument("--verbose", action="store_true", help="also show TensorFlow's, LiteRT's and OpenCV's own messages")
     return p.parse_args(argv)
 
 
@@ -40,8 +64,26 @@ def window_closed(cv2):
         return True
 
 
+def open_log(path, inputs):
+    """The CSV log, opened as a new file: never one of the run's inputs, never an earlier file."""
+    from emoji_creator.saving import check_not_input
+
+    check_not_input(path, inputs, "--log")
+    try:
+        return open(path, "x", newline="")
+    except FileExistsError:
+        raise UserError(f"the log {path} already exists: pick a new --log name (nothing is overwritten)") from None
+    except OSError as exc:
+        raise UserError(f"cannot write the log {path}: {exc.strerror}; pick another --log path") from None
+
+
+class Terminated(Exception):
+    """SIGTERM: end like Ctrl-C, with the log flushed and the summary printed."""
+
+
 def main(argv=None):
     args = parse_args(argv)
+    quiet_libraries(args.verbose)
     show = not args.no_window
     if show and not has_display():
         print("error: no display to open a window on: run with --no-window (and --log FILE.csv)", file=sys.stderr)
@@ -54,14 +96,16 @@ def main(argv=None):
     frames = faces_seen = 0
     status = 0
     started = time.perf_counter()
+
+    def on_term(signum, frame):
+        raise Terminated()
+    old_term = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
     try:
-        source = FrameSource(args.source)  # first: a wrong source is reported before the slow model load
-        pipeline = LivePipeline(args.model)
+        source = FrameSource(args.source)  # first: a wrong source is reported before the model loads
         if args.log:
-            try:
-                log_file = open(args.log, "w", newline="")
-            except OSError as exc:
-                raise UserError(f"cannot write the log {args.log}: {exc.strerror}; pick another --log path") from None
+            log_file = open_log(args.log, [source.path, args.model])
+        pipeline = LivePipeline(args.model, detector=args.detector, min_face=args.min_face)
+        if log_file is not None:
             log = csv.writer(log_file)
             log.writerow(LOG_COLUMNS + list(pipeline.class_names))
         started = time.perf_counter()
@@ -74,10 +118,11 @@ def main(argv=None):
                 time.sleep(0.01)  # a camera hiccup: FrameSource gives up after its grace period
                 continue
             faces = pipeline.process(frame)
-            if args.log:
+            if log_file is not None:
                 for face in faces:
                     log.writerow([frames, *map(int, face.box), pipeline.class_names[face.label],
                                   f"{face.confidence:.4f}", *(f"{p:.4f}" for p in face.probs)])
+                log_file.flush()  # a kill loses at most the frame being written
             frames += 1
             faces_seen += len(faces)
             if show:
@@ -99,19 +144,35 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         status = 2
         elapsed = time.perf_counter() - started
-    except KeyboardInterrupt:
+    except OSError as exc:  # the log's disk filled up or went away mid-run
+        print(f"error: writing the log {args.log} failed ({exc.strerror or exc}): free some space or "
+              f"pick another --log path; the rows written so far are kept", file=sys.stderr)
+        status = 2
+        elapsed = time.perf_counter() - started
+    except (KeyboardInterrupt, Terminated):
         elapsed = time.perf_counter() - started
     finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
         if source is not None:
             source.release()
         if log_file is not None:
-            log_file.close()
+            try:
+                log_file.close()
+            except OSError:
+                pass
         if show:
             cv2.destroyAllWindows()
     if frames or status == 0:
         fps = frames / elapsed if elapsed > 0 else 0.0
         print(f"{frames} frames, {faces_seen} faces, {fps:.1f} frames per second")
     return status
+
+
+def _main_thread():
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

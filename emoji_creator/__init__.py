@@ -24,3 +24,54 @@ class UserError(Exception):
 
     Scripts print it as one line and exit non-zero instead of a traceback.
     """
+
+
+# Library chatter (TensorFlow's and absl's start-up lines, OpenCV's camera
+# probing, LiteRT's "Created TensorFlow Lite XNNPACK delegate") is hidden
+# unless a script is run with --verbose: users see the app's own lines only.
+VERBOSE = False
+
+
+def quiet_libraries(verbose=False):
+    """Silence the libraries' own logging (call before importing them), or leave it on."""
+    import os
+
+    global VERBOSE
+    VERBOSE = verbose
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+        import cv2  # may be imported already, so its level is set directly too
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+class native_stderr_quiet:
+    """Hide what C++ code prints to stderr inside this block (Python's own sys.stderr is untouched
+    in spirit: nothing of ours is printed inside). A no-op when VERBOSE."""
+
+    def __enter__(self):
+        import os
+        import sys
+
+        self.saved = None
+        if VERBOSE:
+            return self
+        try:
+            sys.stderr.flush()
+            self.saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            self.saved = None
+        return self
+
+    def __exit__(self, *exc):
+        import os
+
+        if self.saved is not None:
+            os.dup2(self.saved, 2)
+            os.close(self.saved)
+        return False

@@ -154,3 +154,31 @@ def class_weights(labels, power=0.5):
     w = np.where(counts > 0, (counts.sum() / np.maximum(counts, 1)) ** power, 0.0)
     w /= (w * counts).sum() / counts.sum()
     return {i: float(v) for i, v in enumerate(w)}
+
+
+DATA_ENV = "EMOJI_CREATOR_DATA"
+
+
+def data_candidates():
+    """Where FER2013 is looked for, in order: $EMOJI_CREATOR_DATA, data/ (as data/README.md
+    tells users), then ../shared/fer2013 beside the project (this team's machines)."""
+    import os
+
+    from . import DEFAULT_DATA, ROOT
+
+    env = os.environ.get(DATA_ENV)
+    return ([Path(env)] if env else []) + [DEFAULT_DATA, ROOT.parent / "shared" / "fer2013"]
+
+
+def find_data():
+    """The first candidate folder that holds FER2013 as train/ and test/ class folders (or a
+    fer2013.csv); raises UserError naming the places looked in."""
+    for place in data_candidates():
+        if (place / "train").is_dir() and (place / "test").is_dir():
+            return place
+        if place.is_file() and place.suffix == ".csv":
+            return place
+        if (place / "fer2013.csv").is_file():
+            return place / "fer2013.csv"
+    raise UserError("FER2013 not found in " + ", ".join(map(str, data_candidates()))
+                    + f": see data/README.md, or set {DATA_ENV} to its folder")

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from . import CLASSES, IMAGE_SIZE, UserError
+from . import CLASSES, IMAGE_SIZE, UserError, native_stderr_quiet
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 LABELS_ATTR = "emoji_creator_classes"
@@ -160,17 +160,24 @@ def load_emotion_model(path):
     return model, read_class_names(path)
 
 
+def valid_names(names):
+    """True for a list of seven distinct non-empty strings, the only class list the app can show."""
+    return (isinstance(names, (list, tuple)) and len(names) == len(CLASSES)
+            and all(isinstance(n, str) and n.strip() for n in names) and len(set(names)) == len(names))
+
+
 def read_class_names(path):
-    """The class names stored with the model, or CLASSES for a file saved elsewhere."""
+    """The class names stored with the model, or CLASSES for a file saved elsewhere
+    (or whose stored list is not seven names)."""
     import h5py
 
     try:
         with h5py.File(path, "r") as f:
             raw = f.attrs.get(LABELS_ATTR)
-        names = tuple(json.loads(raw)) if raw is not None else CLASSES
-    except (OSError, ValueError):
+        names = json.loads(raw) if raw is not None else CLASSES
+    except (OSError, ValueError, TypeError):
         names = CLASSES
-    return names if len(names) == len(CLASSES) else CLASSES
+    return tuple(names) if valid_names(names) else CLASSES
 
 
 # Test-time views of a face, each (pixels cropped off every side before scaling
@@ -311,23 +318,34 @@ def _padded(batch, size):
     return np.concatenate([batch, np.zeros((size - len(batch),) + batch.shape[1:], np.float32)])
 
 
-def _litert_predictor(model, threads=2):
+def convert_to_litert(model):
+    """The model as a LiteRT flatbuffer (bytes). Needs TensorFlow."""
     import contextlib
     import io
 
-    import numpy as np
     import tensorflow as tf
-    from ai_edge_litert.interpreter import Interpreter
 
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints the whole signature
-        flat = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
+def _litert_predictor(model, threads=2):
+    return litert_predictor(convert_to_litert(model), threads)
+
+
+def litert_predictor(flat, threads=2):
+    """A one-view predictor over a LiteRT flatbuffer: needs ai-edge-litert only, not TensorFlow."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
     interpreters = {}  # one per batch size: switching between 1 and 2 faces re-plans nothing
 
     def interpreter_for(n):
         if n not in interpreters:
-            it = Interpreter(model_content=flat, num_threads=threads)
-            it.resize_tensor_input(it.get_input_details()[0]["index"], [n, *INPUT_SHAPE])
-            it.allocate_tensors()
+            with native_stderr_quiet():  # LiteRT announces its XNNPACK delegate on stderr
+                it = Interpreter(model_content=flat, num_threads=threads)
+                it.resize_tensor_input(it.get_input_details()[0]["index"], [n, *INPUT_SHAPE])
+                it.allocate_tensors()
             interpreters[n] = (it, it.get_input_details()[0]["index"], it.get_output_details()[0]["index"])
         return interpreters[n]
 
@@ -335,9 +353,10 @@ def _litert_predictor(model, threads=2):
         n = len(batch)
         if n == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        # Live frames (up to 8 faces) get an interpreter of their own size; larger,
-        # one-off batches (evaluation) share one of _CHUNK, so the cache stays small.
-        size = n if n <= 8 else _CHUNK
+        # Live frames (up to 16 crops: 8 faces with the mirror view) get an interpreter
+        # of their own size; larger batches are padded to a power of two, so the cache
+        # stays small. (Padding 10 crops to _CHUNK made a group of five take 800 ms.)
+        size = n if n <= 16 else min(_CHUNK, 1 << (n - 1).bit_length())
         it, inp, out = interpreter_for(size)
         it.set_tensor(inp, np.ascontiguousarray(_padded(batch, size)))
         it.invoke()
@@ -345,6 +364,135 @@ def _litert_predictor(model, threads=2):
 
     run.backend = "litert"
     return run
+
+
+# -- The app's fast start: a LiteRT cache beside the .h5 -------------------------
+# Importing TensorFlow and converting the model took most of a start (5-20 s).
+# The converted model is kept beside the .h5, in one file that names the .h5's
+# content hash: the app loads it with ai-edge-litert alone and rebuilds it
+# (with TensorFlow, once) whenever the .h5 changes or the cache does not check out.
+CACHE_MAGIC = b"emoji-creator litert cache v1\n"
+
+
+def cache_path(model_path):
+    """Where the compiled copy of model_path lives: emotion_model.h5 -> emotion_model.h5.litert."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.name + ".litert")
+
+
+def file_sha256(path):
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_cache(path, model_hash):
+    """(flatbuffer, header) from a cache file made for the .h5 with this hash, or None when the
+    cache is missing, stale (another .h5) or damaged (bad header, or bytes that fail their hash)."""
+    import hashlib
+
+    try:
+        data = Path(path).read_bytes()
+        if not data.startswith(CACHE_MAGIC):
+            return None
+        head_end = data.index(b"\n", len(CACHE_MAGIC))
+        header = json.loads(data[len(CACHE_MAGIC):head_end])
+        flat = data[head_end + 1:]
+        if header.get("model_sha256") != model_hash or header.get("litert_sha256") != hashlib.sha256(flat).hexdigest():
+            return None
+        names = header.get("classes")
+        views = tuple((int(c), bool(m)) for c, m in header.get("views", ()))
+        if not valid_names(names) or not views:
+            return None
+        header["classes"], header["views"] = tuple(names), views
+        return flat, header
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def write_cache(path, flat, header):
+    """Write the cache atomically: a unique temporary file, then a rename (never half a file)."""
+    import hashlib
+    import tempfile
+
+    header = dict(header, litert_sha256=hashlib.sha256(flat).hexdigest())
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(CACHE_MAGIC + json.dumps(header).encode() + b"\n" + flat)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def build_cache(model_path, model_hash):
+    """Convert model_path with Keras/TensorFlow; returns (flatbuffer, header)."""
+    model, names = load_emotion_model(model_path)
+    flat = convert_to_litert(model)
+    header = {"model": Path(model_path).name, "model_sha256": model_hash, "classes": list(names),
+              "views": [list(v) for v in app_views(model)]}
+    return flat, header
+
+
+def check_probabilities(predict, path):
+    """A model whose outputs are not probabilities (a linear last layer, NaN weights) would show
+    nonsense confidences: refuse it on a probe of three faces."""
+    import numpy as np
+
+    probe = np.stack([np.zeros(INPUT_SHAPE), np.full(INPUT_SHAPE, 128.0),
+                      np.random.default_rng(0).uniform(0, 255, INPUT_SHAPE)]).astype(np.float32)
+    out = np.asarray(predict(probe), np.float64)
+    if not (np.isfinite(out).all() and (out >= -1e-4).all() and np.allclose(out.sum(axis=1), 1, atol=1e-3)):
+        raise UserError(f"{path} does not output probabilities (softmax) for seven classes: "
+                        f"retrain with 'python train.py' or restore emotion_model.h5 from git")
+
+
+def load_live_model(model_path, quiet=False):
+    """(predict, class_names) for the live loop, from the LiteRT cache when it is current.
+
+    Only a missing, stale or damaged cache brings in Keras and TensorFlow (and
+    says so on stderr); the cache is then rewritten beside the model, or kept in
+    memory only if that folder is read-only.
+    """
+    import sys
+
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        load_emotion_model(model_path)  # raises the usual one-line UserError
+    model_hash = file_sha256(model_path)
+    cache = cache_path(model_path)
+    found = read_cache(cache, model_hash)
+    if found is None:
+        if not quiet:
+            print(f"note: compiling {model_path.name} for the live loop (once per model file; "
+                  f"this start takes longer)", file=sys.stderr)
+        with native_stderr_quiet():  # TensorFlow's start-up lines (CUDA probing, CPU features)
+            flat, header = build_cache(model_path, model_hash)
+        try:
+            write_cache(cache, flat, header)
+        except OSError as exc:
+            if not quiet:
+                print(f"note: cannot keep the compiled model in {cache.parent} ({exc.strerror}); "
+                      f"it will be compiled again next start", file=sys.stderr)
+        header["views"] = tuple(tuple(v) for v in header["views"])
+        header["classes"] = tuple(header["classes"])
+    else:
+        flat, header = found
+    try:
+        single = litert_predictor(flat)
+    except Exception:
+        raise UserError(f"{cache} could not be loaded: delete it and start again "
+                        f"(it is rebuilt from {model_path.name})") from None
+    predict = averaging_views(single, header["views"])
+    check_probabilities(predict, model_path)
+    return predict, header["classes"]
 
 
 def keras_backend():

@@ -15,6 +15,25 @@ import cv2
 from . import UserError
 
 
+def same_file(a, b):
+    """True when paths a and b name the same file (or a is b, even before either exists)."""
+    try:
+        a, b = Path(a), Path(b)
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def check_not_input(path, inputs, option):
+    """Refuse an output path that is one of the run's inputs (data, source, model)."""
+    for inp in inputs:
+        if inp is not None and same_file(path, inp):
+            raise UserError(f"{option} {path} is also an input of this run ({inp}): writing it would destroy "
+                            f"it; pick another {option} path")
+
+
 def save_picture(image_bgr, folder, prefix="emoji", now=None):
     """Write image_bgr as PNG into folder (created if missing); returns the new file's Path."""
     folder = Path(folder)

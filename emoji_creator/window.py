@@ -2,8 +2,11 @@
 
 One thread owns Tk. A single after() tick reads one frame, runs the live
 pipeline, updates both panels and reschedules itself; nothing in a tick
-blocks for long (FrameSource never sleeps).
+blocks for long (FrameSource never sleeps). The window opens at once: the
+model loads in a worker thread that never touches Tk, the camera opens and
+shows its feed meanwhile, and the tick picks the pipeline up when it is ready.
 """
+import threading
 import time
 import tkinter as tk
 from collections import deque
@@ -15,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from . import CLASSES, EMOJI_DIR, UserError
+from .detectors import DETECTORS
 from .live import FrameSource, draw_faces
 from .saving import save_picture
 
@@ -48,18 +52,30 @@ def fit(frame_rgb, size=VIEW_SIZE):
 class App:
     """The Emoji Creator window. `source` is a camera index or a path; `pipeline` a LivePipeline."""
 
-    def __init__(self, root, pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None):
+    def __init__(self, root, make_pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None,
+                 detector="haar"):
+        """make_pipeline(detector) builds the LivePipeline; it runs in a worker thread (or pass
+        a ready pipeline)."""
         from . import DEFAULT_SAVE_DIR
 
-        self.root, self.pipeline = root, pipeline
+        self.root = root
+        self.pipeline, self.load_error = None, None
         self.save_dir = Path(save_dir or DEFAULT_SAVE_DIR)
-        self.class_names = pipeline.class_names
+        self.class_names = CLASSES
         self.max_fps = max_fps  # None: a file's own frame rate; 0: as fast as possible
         self.source, self.frame, self.faces = None, None, []
-        self.frames_shown, self.last_saved, self.after_id = 0, None, None
+        self.frames_shown, self.saved, self.last_saved, self.after_id = 0, [], None, None
         self.tick_ms = deque(maxlen=2000)  # recent tick durations, for the responsiveness check
         self.longest_tick_ms = 0.0
         self.current_label = None
+        self.started = time.perf_counter()
+        self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
+        self.detector_var = tk.StringVar(root, value=detector)
+        if callable(make_pipeline):
+            self.loader = threading.Thread(target=self._load, args=(make_pipeline, detector), daemon=True)
+            self.loader.start()
+        else:
+            self.loader, self.pipeline = None, make_pipeline
 
         root.title("Emoji Creator")
         root.protocol("WM_DELETE_WINDOW", self.close)
@@ -86,7 +102,7 @@ class App:
         self.emoji = ttk.Label(side, image=self.blank_emoji, compound="center", anchor="center",
                                font=("TkDefaultFont", 22, "bold"))
         self.emoji.grid(row=0, column=0, columnspan=3)
-        self.name = ttk.Label(side, text="no face yet", style="Name.TLabel", anchor="center")
+        self.name = ttk.Label(side, text="no face yet", style="Name.TLabel", anchor="center", width=12)
         self.name.grid(row=1, column=0, columnspan=3, pady=(4, 8))
         self.bars = tk.Canvas(side, width=BAR_W + 110, height=len(self.class_names) * (BAR_H + 6),
                               highlightthickness=0)
@@ -112,7 +128,48 @@ class App:
                                 "missing emoji file(s): " + ", ".join(p.name for p in missing)
                                 + f" in {emoji_dir}; showing the emotion name instead")
         self.notice.grid(row=4, column=0, columnspan=3, pady=(8, 0), sticky="w")
+        finder = ttk.Frame(side)
+        finder.grid(row=5, column=0, columnspan=3, pady=(10, 0), sticky="w")
+        ttk.Label(finder, text="Face finder:").grid(row=0, column=0, padx=(0, 6))
+        self.detector_box = ttk.Combobox(finder, textvariable=self.detector_var, values=DETECTORS,
+                                         state="readonly", width=10)
+        self.detector_box.grid(row=0, column=1)
+        self.detector_box.bind("<<ComboboxSelected>>", lambda e: self.switch_detector())
         self.set_source(source)
+        if self.pipeline is None:
+            self.name.configure(text="loading…")
+            self.say("loading the emotion model…")
+        else:
+            self._ready(self.pipeline)
+
+    # -- the model, loaded off the Tk thread --------------------------------
+    def _load(self, make_pipeline, detector):
+        try:
+            self.pipeline = make_pipeline(detector)
+        except UserError as exc:
+            self.load_error = str(exc)
+        except Exception as exc:  # anything else still reaches the window, not a silent thread death
+            self.load_error = f"the model could not be loaded ({type(exc).__name__}: {exc})"
+
+    def _ready(self, pipeline):
+        """Called on the Tk thread once the pipeline exists."""
+        self.class_names = pipeline.class_names
+        self.detector_var.set(pipeline.detector_name)
+        if self.source is not None:
+            self.say(f"showing {self.source.name}")
+        self.name.configure(text="no face yet")
+
+    def switch_detector(self):
+        name = self.detector_var.get()
+        if self.pipeline is None or name == self.pipeline.detector_name:
+            return
+        try:
+            self.pipeline.set_detector(name)
+        except UserError as exc:
+            self.detector_var.set(self.pipeline.detector_name)
+            self.say(f"{exc}".replace(", or use --detector haar", ""), error=True)
+            return
+        self.say(f"face finder: {name}")
 
     # -- messages ---------------------------------------------------------
     def say(self, text, error=False):
@@ -153,7 +210,22 @@ class App:
     def tick(self):
         started = time.perf_counter()
         self.after_id = None
+        if self.pipeline is None and self.loader is not None and not self.loader.is_alive():
+            self.loader = None
+            if self.load_error:
+                self.name.configure(text="no model")
+                self.say(self.load_error, error=True)
+        elif self.pipeline is not None and self.loader is not None:
+            self.loader = None
+            self._ready(self.pipeline)
+        ready = self.loader is None and self.pipeline is not None  # fixed for this whole tick
         if self.source is None:
+            if self.loader is not None:  # keep polling the loader
+                self.after_id = self.root.after(30, self.tick)
+            return
+        if not ready and self.frame is not None and not self.source.is_camera:
+            # A file waits on its first frame until the model is ready, so no frame goes unlabelled.
+            self.after_id = self.root.after(30, self.tick)
             return
         try:
             frame = self.source.read()
@@ -163,10 +235,16 @@ class App:
             self.say(f"{exc}. Click 'Open file…' to play a video or an image.", error=True)
             return
         if frame is not None:
-            self.faces = self.pipeline.process(frame)
-            self.frame = draw_faces(frame, self.faces, self.class_names)
+            if ready:
+                self.faces = self.pipeline.process(frame)
+                self.frame = draw_faces(frame, self.faces, self.class_names)
+                if self.faces and self.first_label_s is None:
+                    self.first_label_s = time.perf_counter() - self.started
+            else:
+                self.frame = frame  # the feed shows while the model loads
             self.show_frame(self.frame)
-            self.show_emotion(self.faces)
+            if ready:
+                self.show_emotion(self.faces)
             self.frames_shown += 1
         elif self.source.ended:
             self.say(f"end of {self.source.name}: Save still works; 'Open file…' plays another")
@@ -221,6 +299,7 @@ class App:
             self.say(str(exc), error=True)
             return None
         self.last_saved = path
+        self.saved.append(path)
         self.say(f"saved {path.name} in {path.parent}")
         return path
 
