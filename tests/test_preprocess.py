@@ -7,8 +7,8 @@ from emoji_creator.data import read_image, to_model_input
 from emoji_creator.live import crop_faces
 
 
-def test_live_crop_equals_training_input(fer_dir):
-    path = sorted((fer_dir / "test" / "happy").glob("*.png"))[0]
+def test_live_crop_equals_training_input(tiny_data):
+    path = sorted((tiny_data / "test" / "happy").glob("*.png"))[0]
     trained_on = read_image(path)  # what train.py feeds
     gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     frame = np.full((200, 300), 90, np.uint8)

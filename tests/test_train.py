@@ -163,15 +163,14 @@ def test_a_resumed_run_does_not_replay_the_data_stream_of_its_start(tmp_path):
     assert len({1337, resume_seed(1337, 25), resume_seed(1337, 56), resume_seed(1338, 0)}) == 4
 
 
-def test_portable_stream_is_the_recipe_in_numpy(fer_dir):
+def test_portable_stream_is_the_recipe_in_numpy(tiny_data):
     # The training stream on Keras' other backends (JAX on a GPU machine, where the
     # shipped model was trained): the recipe's batches, class weights as sample weights,
     # the same pixels for the same (seed, epoch), others for the next epoch.
     from emoji_creator.data import class_weights, load_folder_split
     from emoji_creator.training import RECIPES, PortableStream
 
-    x, y, _ = load_folder_split(fer_dir / "test")
-    x, y = x[::20], y[::20]  # 180 real faces, every class
+    x, y, _ = load_folder_split(tiny_data / "train")  # 70 faces, every class
     cw = class_weights(y, 0.5)
     stream = PortableStream(x, y, RECIPES["wide"], seed=7, class_weight=cw, workers=1)
     assert len(stream) == int(np.ceil(len(x) / 64))
@@ -189,13 +188,12 @@ def test_portable_stream_is_the_recipe_in_numpy(fer_dir):
     assert not np.array_equal(stream[0][0], images)
 
 
-def test_portable_stream_feeds_fit(fer_dir):
+def test_portable_stream_feeds_fit(tiny_data):
     from emoji_creator.data import load_folder_split
     from emoji_creator.model import make_model
     from emoji_creator.training import RECIPES, PortableStream, compile_model
 
-    x, y, _ = load_folder_split(fer_dir / "test")
-    x, y = x[::40], y[::40]
+    x, y, _ = load_folder_split(tiny_data / "train")
     recipe = RECIPES["wide"]
     model = make_model(widths=(8, 8, 8, 8))
     compile_model(model, recipe, steps_per_epoch=2)

@@ -21,12 +21,12 @@ def test_headless_run_logs_faces(clip, trained_model, tmp_path, capsys):
     assert last.startswith("42 frames, ") and "faces" in last and "frames per second" in last
 
 
-def test_image_and_folder_sources(fer_dir, trained_model, tmp_path, capsys):
+def test_image_and_folder_sources(faces, trained_model, tmp_path, capsys):
     import cv2
 
-    from emoji_creator.clip import compose, fer_faces
+    from emoji_creator.clip import compose
 
-    for i, (_, face) in enumerate(fer_faces(fer_dir, per_class=1)[:3]):
+    for i, (_, face) in enumerate(faces[:3]):
         cv2.imwrite(str(tmp_path / f"{i}.png"), compose(face))
     assert useIt.main(["--source", str(tmp_path / "0.png"), "--model", str(trained_model), "--no-window"]) == 0
     assert useIt.main(["--source", str(tmp_path), "--model", str(trained_model), "--no-window"]) == 0
