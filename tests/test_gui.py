@@ -93,3 +93,55 @@ def test_unwritable_save_dir_is_reported_and_window_keeps_running(app_for, clip,
     assert "choose another folder" in app.status.cget("text")
     before = app.frames_shown
     pump(root, lambda: app.frames_shown > before)
+
+
+def test_window_opens_and_shows_the_feed_before_the_model_is_loaded(display, monkeypatch, clip, trained_model,
+                                                                    tmp_path):
+    import threading
+
+    from emoji_creator import live
+
+    gate = threading.Event()
+    real = live.LivePipeline
+
+    class SlowToLoad(real):
+        def __init__(self, *args, **kw):
+            gate.wait(60)
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(live, "LivePipeline", SlowToLoad)
+    root, app = gui.build(["--source", str(clip), "--model", str(trained_model), "--save-dir", str(tmp_path),
+                           "--max-fps", "0"])
+    try:
+        root.update()
+        assert app.name.cget("text") == "loading…" and "loading" in app.status.cget("text")
+        pump(root, lambda: app.frame is not None)  # the first frame is on screen while the model loads
+        assert app.pipeline is None and app.frames_shown == 1
+        gate.set()
+        pump(root, lambda: app.faces)
+        assert app.name.cget("text") in app.class_names
+    finally:
+        gate.set()
+        root.destroy()
+
+
+def test_a_bad_model_is_reported_in_the_window(app_for, clip, tmp_path):
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(b"not a model")
+    root, app = app_for("--source", str(clip), "--model", str(bad))
+    pump(root, lambda: app.load_error is not None and app.loader is None)
+    assert "not a Keras model" in app.status.cget("text")
+    assert app.name.cget("text") == "no model"
+
+
+def test_face_finder_switches_live_in_the_window(app_for, clip):
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.faces)
+    assert app.detector_var.get() == "haar"
+    app.detector_box.set("blazeface")
+    app.detector_box.event_generate("<<ComboboxSelected>>")
+    root.update()
+    assert app.pipeline.detector_name == "blazeface"
+    assert "face finder: blazeface" in app.status.cget("text")
+    before = app.frames_shown
+    pump(root, lambda: app.frames_shown > before + 3 and app.faces)
