@@ -26,7 +26,7 @@ PY = sys.executable
 # Runs a script's main() in this child and reports its peak memory on exit.
 WRAP = """
 import atexit, resource, runpy, sys
-atexit.register(lambda: print(f"@@peak_kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr))
+atexit.register(lambda: print(f"@@peak_kb {{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}", file=sys.stderr))
 sys.argv = sys.argv[1:]
 sys.path.insert(0, {root!r})
 runpy.run_path(sys.argv[0], run_name="__main__")
@@ -125,7 +125,8 @@ def main(argv=None):
           f"{os.cpu_count()} CPUs")
     print(f"{'what':44} {'seconds':>8} {'peak MiB':>9}")
     tf_s = med([r[0] for r in rows["tf"]])
-    print(f"{'python -c \"import tensorflow\" (for scale)':44} {tf_s:8.2f} {'':>9}")
+    label = 'python -c "import tensorflow" (for scale)'
+    print(f"{label:44} {tf_s:8.2f}")
     for state in ("warm", "cold"):
         r = rows[f"useit_{state}"]
         print(f"{'useIt.py, one image, whole run, ' + state:44} {med([x[0] for x in r]):8.2f} {med([x[1] for x in r]):9.0f}")

@@ -68,6 +68,7 @@ class App:
         self.tick_ms = deque(maxlen=2000)  # recent tick durations, for the responsiveness check
         self.longest_tick_ms = 0.0
         self.current_label = None
+        self.pending = None  # a file's frame shown before the model was ready, still to be labelled
         self.started = time.perf_counter()
         self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
         self.detector_var = tk.StringVar(root, value=detector)
@@ -177,6 +178,7 @@ class App:
 
     # -- sources ----------------------------------------------------------
     def set_source(self, spec):
+        self.pending = None
         if self.source is not None:
             self.source.release()
             self.source = None
@@ -223,12 +225,14 @@ class App:
             if self.loader is not None:  # keep polling the loader
                 self.after_id = self.root.after(30, self.tick)
             return
-        if not ready and self.frame is not None and not self.source.is_camera:
+        if not ready and self.pending is not None:
             # A file waits on its first frame until the model is ready, so no frame goes unlabelled.
             self.after_id = self.root.after(30, self.tick)
             return
         try:
-            frame = self.source.read()
+            # A file's first frame, shown while the model loaded, is labelled before the next is read.
+            repeat = ready and self.pending is not None
+            frame, self.pending = (self.pending, None) if repeat else (self.source.read(), self.pending)
         except UserError as exc:  # a camera that stopped delivering
             self.source.release()
             self.source = None
@@ -242,10 +246,11 @@ class App:
                     self.first_label_s = time.perf_counter() - self.started
             else:
                 self.frame = frame  # the feed shows while the model loads
+                self.pending = None if self.source.is_camera else frame.copy()
             self.show_frame(self.frame)
             if ready:
                 self.show_emotion(self.faces)
-            self.frames_shown += 1
+            self.frames_shown += not repeat
         elif self.source.ended:
             self.say(f"end of {self.source.name}: Save still works; 'Open file…' plays another")
             self.source.release()

@@ -1,0 +1,45 @@
+"""Screenshot gui.py's window as a person sees it (under Xvfb), for the README.
+
+    xvfb-run -a -s "-screen 0 1280x800x24" python tools/screenshot.py docs/gui.png --source demo.avi --frames 40
+
+Opens the real window (gui.build, as gui.py does), plays --frames frames of the
+source, then grabs the window's area of the screen with Pillow.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("output", type=Path)
+    p.add_argument("--frames", type=int, default=40, help="frames to play before the picture")
+    args, gui_args = p.parse_known_args(argv)
+
+    import gui
+    from PIL import ImageGrab
+
+    root, app = gui.build(gui_args)
+    deadline = time.time() + 120
+    while (app.frames_shown < args.frames or not app.faces) and time.time() < deadline:
+        root.update()
+        time.sleep(0.01)
+    app.max_fps = None
+    if app.after_id is not None:  # hold still for the picture
+        root.after_cancel(app.after_id)
+        app.after_id = None
+    for _ in range(20):
+        root.update()
+        time.sleep(0.02)
+    x, y = root.winfo_rootx(), root.winfo_rooty()
+    w, h = root.winfo_width(), root.winfo_height()
+    ImageGrab.grab(bbox=(x, y, x + w, y + h), xdisplay=None).save(args.output)
+    print(f"wrote {args.output} ({w}x{h}), {app.frames_shown} frames shown")
+    app.close()
+
+
+if __name__ == "__main__":
+    main()
