@@ -5,19 +5,59 @@
     python train.py --data fer2013.csv       # the original CSV (PrivateTest is the test score)
     python train.py --model seed             # the tutorial's CNN and recipe, for comparison
     python train.py --resume                 # continue from checkpoints/ after an interruption
+    python train.py --restart                # start over; the old checkpoints are kept aside, renamed
     KERAS_BACKEND=jax python train.py        # on a GPU machine with JAX and Keras, no TensorFlow
     python train.py --model small --epochs 40 --erasing 0.5 --join emotion_model.h5
                                              # train a second network and ship the two averaged
 
 The new model replaces --output only once training has finished; a report
 (metrics.json, confusion_matrix.png, curves.png) is written to --report-dir.
+Every path is checked before the data loads: the model is never written over
+the training data, into a folder, or under a name that is not .h5, and a run
+never starts over a checkpoint folder that holds another run.
 """
 import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from emoji_creator import DEFAULT_DATA, DEFAULT_MODEL, ROOT, UserError
+from emoji_creator import DEFAULT_DATA, DEFAULT_MODEL, ROOT, UserError, quiet_libraries
+
+
+def seed_value(text):
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text} is not a seed between 0 and 4294967295")
+    return value
+
+
+def check_paths(args, output, report_dir, ckpt_dir):
+    """Refuse, before any data loads, every path that would lose something or fail at the end."""
+    from emoji_creator.saving import check_not_input, same_file
+
+    if output.suffix.lower() != ".h5":
+        raise UserError(f"--output {output}: the model is saved as HDF5, so its name must end in .h5 "
+                        f"(e.g. --output {output.with_suffix('.h5').name})")
+    if output.is_dir():
+        raise UserError(f"--output {output} is a folder: name the model file, e.g. {output / 'emotion_model.h5'}")
+    data = Path(args.data)
+    check_not_input(output, [data], "--output")
+    if data.is_dir() and data.resolve() in output.resolve().parents:
+        raise UserError(f"--output {output} is inside the data folder {data}: save the model elsewhere")
+    for option, folder in (("--output", output.parent), ("--report-dir", report_dir),
+                           ("--checkpoint-dir", ckpt_dir)):
+        blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UserError(f"{option} {folder}: {blocker} is a file, not a folder; pick another {option}")
+    if args.join is not None and not same_file(args.join, output):
+        check_not_input(args.join, [data], "--join")
+    try:  # the model's folder must take a file now, not after hours of training
+        import tempfile
+
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=output.parent).close()
+    except OSError as exc:
+        raise UserError(f"cannot write into {output.parent} ({exc.strerror}): pick another --output") from None
 
 
 def parse_args(argv=None):
@@ -33,11 +73,13 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, help="batch size (default: 64)")
     p.add_argument("--erasing", type=float, metavar="P",
                    help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 small)")
-    p.add_argument("--seed", type=int, help="random seed: weights, shuffle, augmentation (default: 1337)")
+    p.add_argument("--seed", type=seed_value, help="random seed: weights, shuffle, augmentation (default: 1337)")
     p.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--report-dir", type=Path, help="report folder (default: reports/<output name>/)")
     p.add_argument("--checkpoint-dir", type=Path, help="checkpoints (default: checkpoints/<output name>/)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument("--restart", action="store_true",
+                   help="start over although the checkpoint folder holds a run (it is kept, renamed .before-DATE)")
     p.add_argument("--join", type=Path, metavar="MODEL",
                    help="average the new network with the one(s) in MODEL and save that ensemble "
                         "(each network adds its size and its time a face: 4.5 MB and ~0.9 ms for small)")
@@ -46,7 +88,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from emoji_creator.training import RECIPES
+    quiet_libraries()
+    from emoji_creator import native_stderr_quiet
+
+    with native_stderr_quiet():  # TensorFlow's import-time lines (absl, CUDA probing, CPU features)
+        import keras  # noqa: F401  (imports TensorFlow)
+    from emoji_creator.training import RECIPES, CheckpointDir
 
     recipe = RECIPES[args.model]
     if args.epochs is not None:
@@ -66,23 +113,45 @@ def main(argv=None):
         return 2
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem
-    ckpt_dir = args.checkpoint_dir or ROOT / "checkpoints" / output.stem
+    ckpt = CheckpointDir(args.checkpoint_dir or ROOT / "checkpoints" / output.stem)
     try:
+        if args.resume and args.restart:
+            raise UserError("--resume continues the run in the checkpoint folder, --restart starts over: pick one")
+        check_paths(args, output, report_dir, ckpt.path)
+        ckpt.lock()
+        done = ckpt.holds_run()
+        if args.resume:
+            check_resume(args, ckpt)
+        elif done and not args.restart:
+            raise UserError(f"{ckpt.path} holds a run at epoch {done}: continue it with 'python train.py --resume' "
+                            f"(same options), or start over with --restart (the old run is kept, renamed)")
+        elif done:
+            ckpt.unlock()
+            aside = ckpt.move_aside()
+            print(f"starting over: the previous run's checkpoints are kept in {aside}")
+            ckpt.lock()
         from emoji_creator.data import load_dataset
         from emoji_creator.training import train
 
         data = load_dataset(args.data)
         print(f"data: {len(data['train'][0])} training, {len(data['val'][0])} validation, "
               f"{len(data['test'][0])} test images from {args.data}")
-        result = train(data, recipe, output, ckpt_dir, report_dir, resume=args.resume,
+        result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                        verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {output.name} is unchanged; the last and best checkpoints are in "
-              f"{ckpt_dir}; continue with 'python train.py --resume' (same options)", file=sys.stderr)
+        if ckpt.holds_run():
+            print(f"\ninterrupted: {output.name} is unchanged; the run is checkpointed in {ckpt.path} "
+                  f"(epoch {ckpt.holds_run()}); continue with 'python train.py --resume' (same options)",
+                  file=sys.stderr)
+        else:
+            print(f"\ninterrupted during the first epoch: nothing to resume yet and {output.name} is unchanged; "
+                  f"start again with the same command", file=sys.stderr)
         return 130
+    finally:
+        ckpt.unlock()
     if "members" in result:
         how = (f"{result['members']} networks averaged; alone "
                f"{', '.join(f'{a:.2%}' for a in result['member_test_accuracy'])}")
@@ -91,6 +160,27 @@ def main(argv=None):
     print(f"test accuracy {result['test']['accuracy']:.2%} on {result['test_split']} ({how}); "
           f"model saved to {output}; report in {report_dir}")
     return 0
+
+
+def check_resume(args, ckpt):
+    """--resume goes on with the run's own recipe and data; refuse options that would change them."""
+    import json
+
+    units = ckpt.units()
+    state_file = units[0][1] / "state.json" if units else ckpt.path / "state.json"
+    try:
+        state = json.loads(state_file.read_text())
+        saved = state["recipe"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # a damaged state: load_latest falls back or says so
+    changed = [f"--{name.replace('_', '-')} {given} (the run has {saved.get(name)})"
+               for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed))
+               if given is not None and saved.get(name) is not None and given != saved.get(name)]
+    if state.get("data") and Path(state["data"]).resolve() != Path(args.data).resolve():
+        changed.append(f"--data {args.data} (the run trains on {state['data']})")
+    if changed:
+        raise UserError("--resume continues a run with its own options, but this asks for " + "; ".join(changed)
+                        + ": drop them (or --epochs only), or start over with --restart")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ the frames alternately, frame by frame, so machine drift hits all alike:
 (a) tutorial: per frame, reload the Haar cascade, detectMultiScale(1.3, 5)
     on the full frame, model.predict() on each 48x48 crop;
 (b) project: LivePipeline (as useIt.py and gui.py run it) with each detector.
-A face counts as found when a box's centre lies on it. 'offline' is the same
+A face counts as found when a box's centre lies on it; 'frames' is the share of
+frames in which a face was found, 'faces' the share of all faces in all frames
+(a group of five counts five times). 'offline' is the same
 model (the app's views) on each face's true box, the ceiling for 'right|found'.
 """
 import argparse
@@ -82,6 +84,7 @@ class Tally:
     def __init__(self, name):
         self.name, self.ms = name, []
         self.faces = self.found = self.right = self.false = self.changes = self.held = 0
+        self.frames = self.frames_found = 0  # frames with a face / with at least one of them found
         self.by_scene = {}  # scenario -> [faces, found]
         self.by_index = np.zeros((HOLD, 2))  # frame index within a hold -> [right, faces]
         self.prev = {}  # face id -> label last frame
@@ -90,6 +93,8 @@ class Tally:
         self.ms.append(ms)
         hits, false = match(truths, found)
         self.false += false
+        self.frames += bool(truths)
+        self.frames_found += bool(hits)
         s = self.by_scene.setdefault(scene, [0, 0])
         prev, self.prev = self.prev, {}
         for i, t in enumerate(truths):
@@ -110,7 +115,8 @@ class Tally:
 
     def row(self):
         ms = np.asarray(self.ms)
-        return {"pipeline": self.name, "found": self.found / self.faces, "right_found": self.right / max(self.found, 1),
+        return {"pipeline": self.name, "frames_found": self.frames_found / self.frames,
+                "found": self.found / self.faces, "right_found": self.right / max(self.found, 1),
                 "right_all": self.right / self.faces, "changes_per_100": 100 * self.changes / max(self.held, 1),
                 "false_boxes": self.false, "median_ms": float(np.median(ms)), "p95_ms": float(np.percentile(ms, 95))}
 
@@ -257,12 +263,12 @@ def main(argv=None):
 
     offline = offline_accuracy(args.model, frames)
     rows = [t.row() for t in tallies.values()]
-    head = (f"{'pipeline':34} {'found':>6} {'right|found':>11} {'right|all':>9} {'flips/100':>9} "
+    head = (f"{'pipeline':34} {'frames':>6} {'faces':>6} {'right|found':>11} {'right|all':>9} {'flips/100':>9} "
             f"{'false':>5} {'median ms':>9} {'p95 ms':>7}")
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['pipeline']:34} {r['found']:6.1%} {r['right_found']:11.1%} {r['right_all']:9.1%} "
+        print(f"{r['pipeline']:34} {r['frames_found']:6.1%} {r['found']:6.1%} {r['right_found']:11.1%} {r['right_all']:9.1%} "
               f"{r['changes_per_100']:9.2f} {r['false_boxes']:5d} {r['median_ms']:9.1f} {r['p95_ms']:7.1f}")
     print(f"offline: the same model on the true face boxes (a perfect face finder): {offline:.1%}")
     print()

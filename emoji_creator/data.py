@@ -39,13 +39,34 @@ def to_model_input(gray):
     return np.ascontiguousarray(gray, dtype=np.uint8)[..., None]
 
 
+MAX_PIXELS = 64_000_000  # an image larger than this (8000x8000) is refused before it is decoded
+
+
+def to_gray8(im):
+    """A PIL image of any mode as 8-bit grayscale, scaling deep ones instead of clipping them.
+
+    16-bit PNGs (0..65535) converted by PIL's "L" come out nearly all white, and
+    float TIFFs (0..1) all black; they are scaled to 0..255 by their own range.
+    """
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return (np.asarray(im, np.float64) / 257.0).round().clip(0, 255).astype(np.uint8)
+    if im.mode in ("I", "F"):
+        a = np.asarray(im, np.float64)
+        a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
+        top = 1.0 if im.mode == "F" and a.max() <= 1.0 else (65535.0 if a.max() > 255 else 255.0)
+        return (a / top * 255).round().clip(0, 255).astype(np.uint8)
+    return np.asarray(im.convert("L"))
+
+
 def read_image(path):
-    """Read one image file as a model input, or None if it is not a readable image."""
+    """Read one image file as a model input, or None if it is not a readable image (or absurdly large)."""
     try:
         with Image.open(path) as im:
+            if im.width * im.height > MAX_PIXELS:  # a header claiming 100000x100000: never decode it
+                return None
             im.load()  # forces decoding, so truncated files fail here
-            gray = np.asarray(im.convert("L"))
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            gray = to_gray8(im)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     return to_model_input(gray)
 
@@ -56,7 +77,10 @@ def load_folder_split(split_dir):
     if not split_dir.is_dir():
         raise UserError(f"{split_dir} not found: it should hold one folder per class "
                         f"({', '.join(CLASSES)}); see data/README.md for how to get FER2013")
-    found = sorted(p.name for p in split_dir.iterdir() if p.is_dir())
+    try:
+        found = sorted(p.name for p in split_dir.iterdir() if p.is_dir())
+    except OSError as exc:
+        raise UserError(f"cannot read {split_dir}: {exc.strerror}; check its permissions") from None
     missing = [c for c in CLASSES if c not in found]
     if missing:
         raise UserError(f"{split_dir} lacks class folder(s) {', '.join(missing)}: "
@@ -66,7 +90,10 @@ def load_folder_split(split_dir):
 
     images, labels, skipped, converted = [], [], [], 0
     for label, name in enumerate(CLASSES):
-        files = sorted(p for p in (split_dir / name).iterdir() if p.is_file() and not p.name.startswith("."))
+        try:
+            files = sorted(p for p in (split_dir / name).iterdir() if p.is_file() and not p.name.startswith("."))
+        except OSError as exc:
+            raise UserError(f"cannot read {split_dir / name}: {exc.strerror}; check its permissions") from None
         good = 0
         for path in files:
             arr = read_image(path)  # by content, not suffix: unreadable files of any name are skipped
@@ -96,24 +123,41 @@ def load_csv(csv_path):
     usage_split = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
     parts = {k: ([], []) for k in ("train", "val", "test")}
     bad = 0
-    with open(csv_path, newline="") as f:
-        reader = csv.DictReader(f)
-        absent = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-        if absent:
-            raise UserError(f"{csv_path} lacks column(s) {', '.join(absent)}: "
-                            f"fer2013.csv has the header {','.join(CSV_COLUMNS)}")
-        for row in reader:
-            try:
-                label = CLASSES.index(CSV_LABELS[int(row["emotion"])])
-                pixels = np.array(row["pixels"].split(), dtype=np.float64)
-                if pixels.size != IMAGE_SIZE * IMAGE_SIZE or pixels.min() < 0 or pixels.max() > 255:
-                    raise ValueError("wrong pixel count or range")
-                split = usage_split[row["Usage"]]
-            except (ValueError, IndexError, KeyError, TypeError, AttributeError):
-                bad += 1
-                continue
-            parts[split][0].append(pixels.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE, 1))
-            parts[split][1].append(label)
+    head = csv_path.read_bytes()[:4] if csv_path.stat().st_size else b""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UserError(f"{csv_path} is UTF-16 text: save it as UTF-8 (or ASCII), as Kaggle ships fer2013.csv")
+    # A field of a real row is ~9 KB; the limit only stops a runaway field from eating memory.
+    csv.field_size_limit(64 * 1024 * 1024)
+    try:
+        # utf-8-sig: a BOM (as some editors add) is not part of the first column's name.
+        with open(csv_path, newline="", encoding="utf-8-sig", errors="replace") as f:
+            reader = csv.DictReader(f)
+            absent = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+            if absent:
+                raise UserError(f"{csv_path} lacks column(s) {', '.join(absent)}: "
+                                f"fer2013.csv has the header {','.join(CSV_COLUMNS)}")
+            for row in reader:
+                try:
+                    code = int(row["emotion"])
+                    if not 0 <= code < len(CSV_LABELS):  # -1 would index from the end: neutral
+                        raise ValueError("emotion out of range")
+                    label = CLASSES.index(CSV_LABELS[code])
+                    if len(row["pixels"]) > 4 * IMAGE_SIZE * IMAGE_SIZE:
+                        raise ValueError("pixels field too long")
+                    pixels = np.array(row["pixels"].split(), dtype=np.float64)
+                    if (pixels.size != IMAGE_SIZE * IMAGE_SIZE or not np.isfinite(pixels).all()
+                            or pixels.min() < 0 or pixels.max() > 255):
+                        raise ValueError("wrong pixel count or range")
+                    split = usage_split[row["Usage"]]
+                except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+                    bad += 1
+                    continue
+                parts[split][0].append(pixels.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE, 1))
+                parts[split][1].append(label)
+    except csv.Error as exc:
+        raise UserError(f"{csv_path} is not a readable CSV ({exc}): pass the original fer2013.csv") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {csv_path}: {exc.strerror}") from None
     if bad:
         warn(f"skipped {bad} bad row(s) in {csv_path}")
     out = {}
@@ -124,6 +168,9 @@ def load_csv(csv_path):
         raise UserError(f"{csv_path} has no usable 'Training' rows")
     if "val" not in out:
         raise UserError(f"{csv_path} has no usable 'PublicTest' rows to validate on")
+    if "test" not in out:
+        raise UserError(f"{csv_path} has no usable 'PrivateTest' rows for the test score: "
+                        f"use the complete fer2013.csv (35,887 rows)")
     return out
 
 

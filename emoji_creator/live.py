@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from . import CLASSES, IMAGE_SIZE, UserError
-from .data import IMAGE_SUFFIXES, to_model_input
+from .data import IMAGE_SUFFIXES, MAX_PIXELS, to_model_input
 from .detectors import DEFAULT_DETECTOR, MIN_FACE, make_detector
 
 def crop_faces(gray, boxes):
@@ -264,6 +264,19 @@ def draw_faces(frame, faces, class_names=CLASSES):
     return frame
 
 
+def image_size(path):
+    """(width, height) from an image file's header, without decoding it; None if unknown."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except Image.DecompressionBombError:  # PIL refuses to even open it: far over any limit
+        return (100_000, 100_000)
+    except Exception:  # not an image PIL knows: cv2 decides
+        return None
+
+
 class FrameSource:
     """Frames from a camera index, a video file, an image file or a folder of images.
 
@@ -322,6 +335,11 @@ class FrameSource:
             while self.position < len(self.images):
                 path = self.images[self.position]
                 self.position += 1
+                size = image_size(path)
+                if size and size[0] * size[1] > MAX_PIXELS:  # decoding 30000x30000 took 23 s and 6 GB
+                    print(f"warning: skipped {path.name}: it is too large to show (over 8000x8000 pixels); "
+                          f"scale it down", file=sys.stderr)
+                    continue
                 frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
                 if frame is not None:
                     return frame

@@ -127,16 +127,36 @@ def save_model(model, path, class_names=CLASSES):
     """Save the whole model as HDF5, atomically: the old file stays until the new one is complete."""
     import h5py
 
+    import tempfile
+    import time
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.partial.h5")
+    # Left by a save that was killed (a save takes a second or two, so one older than
+    # ten minutes is nobody's): a unique name per save, and old ones cleaned.
+    for stale in path.parent.glob(f".{path.stem}.partial*.h5"):
+        try:
+            if time.time() - stale.stat().st_mtime > 600:
+                stale.unlink()
+        except OSError:
+            pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=".h5", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
     try:
         model.save(tmp, include_optimizer=False)  # inference needs no optimizer state: a third of the size
         with h5py.File(tmp, "a") as f:
             f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load_emotion_model(path):
@@ -473,8 +493,14 @@ def load_live_model(model_path, quiet=False):
         if not quiet:
             print(f"note: compiling {model_path.name} for the live loop (once per model file; "
                   f"this start takes longer)", file=sys.stderr)
-        with native_stderr_quiet():  # TensorFlow's start-up lines (CUDA probing, CPU features)
-            flat, header = build_cache(model_path, model_hash)
+        try:
+            with native_stderr_quiet():  # TensorFlow's start-up lines (CUDA probing, CPU features)
+                flat, header = build_cache(model_path, model_hash)
+        except UserError:
+            raise
+        except Exception as exc:  # the converter failing (a full disk under its temporary export, say)
+            raise UserError(f"could not compile {model_path.name} for the live loop ({type(exc).__name__}: "
+                            f"{str(exc)[:120]}): check free disk space and start again") from None
         try:
             write_cache(cache, flat, header)
         except OSError as exc:
@@ -486,7 +512,7 @@ def load_live_model(model_path, quiet=False):
     else:
         flat, header = found
     try:
-        single = litert_predictor(flat)
+        single = _in_chunks(litert_predictor(flat))  # any number of faces, in batches of at most _CHUNK
     except Exception:
         raise UserError(f"{cache} could not be loaded: delete it and start again "
                         f"(it is rebuilt from {model_path.name})") from None

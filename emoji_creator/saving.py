@@ -34,13 +34,50 @@ def check_not_input(path, inputs, option):
                             f"it; pick another {option} path")
 
 
+# How to get out of a failed save, by cause. SAVE_ELSEWHERE names the way to pick
+# another folder: a flag for scripts, the window's own control for gui.py.
+SAVE_ELSEWHERE = "choose another folder with --save-dir"
+
+
+def advice(exc):
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full: free some space, or {SAVE_ELSEWHERE}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"that folder is not writable for you: {SAVE_ELSEWHERE}"
+    return SAVE_ELSEWHERE
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def clean_leftovers(folder, older_than=600):
+    """Remove hidden .saving-*.png files a killed save left (a save takes well under a second,
+    so one older than ten minutes belongs to no save in progress); returns how many."""
+    import time
+
+    n = 0
+    for f in Path(folder).glob(".saving-*.png"):
+        try:
+            if time.time() - f.stat().st_mtime > older_than:
+                f.unlink()
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
 def save_picture(image_bgr, folder, prefix="emoji", now=None):
     """Write image_bgr as PNG into folder (created if missing); returns the new file's Path."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot create {folder}: {exc.strerror}; choose another folder with --save-dir") from None
+        raise UserError(f"cannot create {folder}: {exc.strerror}; {advice(exc)}") from None
     ok, png = cv2.imencode(".png", image_bgr)
     if not ok:
         raise UserError("could not encode the frame as PNG")
@@ -52,6 +89,7 @@ def save_picture(image_bgr, folder, prefix="emoji", now=None):
             f.write(png.tobytes())
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a picture is as readable as any other file
         for n in range(1000):
             final = folder / (f"{prefix}-{stamp}.png" if n == 0 else f"{prefix}-{stamp}-{n}.png")
             try:
@@ -61,8 +99,7 @@ def save_picture(image_bgr, folder, prefix="emoji", now=None):
                 continue
         raise UserError(f"too many pictures named {prefix}-{stamp}* in {folder}")
     except OSError as exc:
-        raise UserError(f"could not save into {folder}: {exc.strerror or exc}; "
-                        f"free some space or choose another folder with --save-dir") from None
+        raise UserError(f"could not save into {folder}: {exc.strerror or exc}; {advice(exc)}") from None
     finally:
         if tmp is not None:
             try:

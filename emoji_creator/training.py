@@ -1,9 +1,12 @@
 """Training recipes, the input pipeline, checkpoints and resume.
 
-Checkpoints live in one folder: last.keras (whole model with optimizer and
-schedule state, written every epoch), best.keras (best validation accuracy so
-far) and state.json (epochs done, history, recipe). Each is written to a
-temporary name and renamed, so a kill mid-write never leaves a broken file.
+Checkpoints live in one folder (CheckpointDir), one consistent unit per epoch:
+epoch-NNNN/ holds model.keras (whole model with optimizer and schedule state)
+and state.json (epochs done, history, recipe, which epoch is best), written
+together into a hidden folder and renamed into place, so a kill at any moment
+leaves the previous epoch complete and never weights a step ahead of their
+state. The newest unit, the one before it and the best one are kept. A lock
+keeps a second run off the folder.
 """
 import functools
 import json
@@ -257,34 +260,160 @@ def compile_model(model, recipe, steps_per_epoch):
                   metrics=["accuracy"])
 
 
-def _atomic_json(path, obj):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+class CheckpointDir:
+    """One training run's checkpoint folder: consistent units, one run at a time.
+
+    A unit is a folder (epoch-NNNN/) with model.keras and state.json,
+    written whole under a hidden name and renamed into place:
+    renaming a folder is atomic, so either the whole unit is there or none of
+    it. Older units go only after the new one is complete. Checkpoints from
+    before this layout (last.keras, best.keras, state.json side by side) are
+    still read for --resume.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.lock_file = None
+
+    # -- one run at a time --------------------------------------------------
+    def lock(self):
+        """Hold the folder for this process; a second run gets one clear line."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create the checkpoint folder {self.path}: {exc.strerror}; "
+                            f"pass another --checkpoint-dir") from None
+        self.lock_file = open(self.path / ".lock", "a+")
+        try:
+            import fcntl
+
+            fcntl.flock(self.lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # Windows: no fcntl; one run per folder is then up to the user
+            pass
+        except OSError:
+            self.lock_file.seek(0)
+            other = self.lock_file.read().strip() or "another process"
+            self.lock_file.close()
+            self.lock_file = None
+            raise UserError(f"another train.py run ({other}) is using {self.path}: wait for it to finish, "
+                            f"or pass another --checkpoint-dir") from None
+        self.lock_file.seek(0)
+        self.lock_file.truncate()
+        self.lock_file.write(f"pid {os.getpid()}")
+        self.lock_file.flush()
+        for partial in self.path.glob(".partial-*"):  # left by a kill mid-write; we hold the lock
+            shutil.rmtree(partial, ignore_errors=True)
+
+    def unlock(self):
+        if self.lock_file is not None:
+            self.lock_file.close()
+            self.lock_file = None
+
+    # -- what is there --------------------------------------------------------
+    def units(self, kind="epoch"):
+        """Complete units of a kind, newest first: [(epochs, folder)]."""
+        found = []
+        for d in self.path.glob(f"{kind}-*"):
+            try:
+                n = int(d.name.split("-", 1)[1])
+            except ValueError:
+                continue
+            if (d / "model.keras").is_file() and (d / "state.json").is_file():
+                found.append((n, d))
+        return sorted(found, reverse=True)
+
+    def legacy(self):
+        return (self.path / "last.keras").is_file() and (self.path / "state.json").is_file()
+
+    def holds_run(self):
+        """Epochs done by the run in this folder (0 when it holds none)."""
+        if self.units():
+            return self.units()[0][0]
+        if self.legacy():
+            try:
+                return int(json.loads((self.path / "state.json").read_text())["epochs_done"])
+            except (OSError, ValueError, KeyError, TypeError):
+                return 1
+        return 0
+
+    # -- writing ------------------------------------------------------------
+    def _write_unit(self, name, model, state):
+        tmp = self.path / f".partial-{name}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        model.save(tmp / "model.keras")
+        (tmp / "state.json").write_text(json.dumps(state, indent=2))
+        for f in tmp.iterdir():  # on disk before the rename makes the unit visible
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        final = self.path / name
+        if final.exists():  # the same epoch again (after falling back to an older unit)
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        return final
+
+    def save_epoch(self, model, state):
+        """Write epoch N's unit; then keep it, the one before it (a fallback should this one be
+        damaged later) and the best epoch's, which state["best"] names: one rename per epoch, so
+        the best model and the state that names it can never disagree."""
+        n = state["epochs_done"]
+        unit = self._write_unit(f"epoch-{n:04d}", model, state)
+        units = self.units()
+        keep = {n, state["best"]["epoch"]} | {m for m, _ in units[1:2]}
+        for m, old in units:  # only now: the new unit is complete
+            if m not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+        return unit
+
+    # -- reading --------------------------------------------------------------
+    def load_latest(self):
+        """(model, state) of the newest unit that loads, falling back to older units and then to
+        the best one (with a warning); raises UserError when nothing can be resumed."""
+        import keras
+
+        candidates = [(d / "model.keras", d / "state.json", d.name) for _, d in self.units()]
+        if self.legacy():
+            candidates.append((self.path / "last.keras", self.path / "state.json", "last.keras"))
+        first = None
+        for model_path, state_path, name in candidates:
+            try:
+                state = json.loads(state_path.read_text())
+                int(state["epochs_done"]), Recipe(**state["recipe"])
+                model = keras.models.load_model(model_path)
+            except Exception:  # truncated, corrupt, or from another program
+                first = first or name
+                continue
+            if first is not None:
+                print(f"warning: {first} in {self.path} is damaged; resuming from {name} "
+                      f"(epoch {state['epochs_done']}) instead")
+            return model, state
+        if first is not None:
+            raise UserError(f"every checkpoint in {self.path} is damaged: start over with --restart")
+        raise UserError(f"nothing to resume in {self.path}: start a run without --resume")
+
+    def move_aside(self):
+        """--restart: keep the old run under a new name instead of deleting it; returns that name."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.before-{stamp}")
+        os.rename(self.path, aside)
+        return aside
 
 
-def checkpoint_callback(ckpt_dir, recipe, history, best, started):
-    """Keras callback: whole-model checkpoint every epoch, plus the best so far."""
+def checkpoint_callback(ckpt, recipe, history, best, started, data_name=""):
+    """Keras callback: a whole-model checkpoint unit every epoch, plus the best so far."""
     import keras
-
-    ckpt_dir = Path(ckpt_dir)
 
     class Checkpoint(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
             for k, v in logs.items():
                 history.setdefault(k, []).append(float(v))
-            tmp = ckpt_dir / ".last.partial.keras"
-            self.model.save(tmp)
-            os.replace(tmp, ckpt_dir / "last.keras")
             val = float(logs.get("val_accuracy", -1))
             if val > best["val_accuracy"]:
                 best.update(val_accuracy=val, epoch=epoch + 1)
-                shutil.copyfile(ckpt_dir / "last.keras", tmp)
-                os.replace(tmp, ckpt_dir / "best.keras")
-            _atomic_json(ckpt_dir / "state.json", {
-                "epochs_done": epoch + 1, "recipe": asdict(recipe), "history": history, "best": best,
-                "train_seconds": started["before"] + time.time() - started["at"],
+            ckpt.save_epoch(self.model, {
+                "epochs_done": epoch + 1, "recipe": asdict(recipe), "history": history, "best": dict(best),
+                "train_seconds": started["before"] + time.time() - started["at"], "data": data_name,
             })
 
     return Checkpoint()
@@ -305,27 +434,25 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     x_val, y_val = data["val"]
     x_te, y_te = data["test"]
     steps = int(np.ceil(len(x_tr) / recipe.batch_size))
-    ckpt_dir = Path(ckpt_dir)
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = ckpt_dir if isinstance(ckpt_dir, CheckpointDir) else CheckpointDir(ckpt_dir)
+    if ckpt.lock_file is None:
+        ckpt.lock()
+    ckpt_dir = ckpt.path
 
     base = _join_base(ckpt_dir, join, resume)
     history, best, initial_epoch, before = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0
     stream_seed = recipe.seed  # seeds the shuffle, augmentation and erasing
-    state_path = ckpt_dir / "state.json"
     if resume:
-        if not (state_path.is_file() and (ckpt_dir / "last.keras").is_file()):
-            raise UserError(f"nothing to resume in {ckpt_dir}: start a run without --resume")
-        state = json.loads(state_path.read_text())
+        model, state = ckpt.load_latest()
         saved = Recipe(**state["recipe"])
         # Checkpoints written before the rename call the small recipe "default".
         saved = replace(saved, model=RENAMED.get(saved.model, saved.model))
         if saved.model != recipe.model:
             raise UserError(f"the checkpoint in {ckpt_dir} is a '{saved.model}' model: resume with --model {saved.model}")
-        # The run goes on with its own recipe (augmentation, loss, seed); only the
-        # length and batch size given now apply, so a later change to the
-        # defaults cannot quietly change a run half-way through.
-        recipe = replace(saved, epochs=recipe.epochs, batch_size=recipe.batch_size)
-        model = keras.models.load_model(ckpt_dir / "last.keras")  # with optimizer and schedule state
+        # The run goes on with its own recipe (augmentation, loss, seed, batch size);
+        # only the length given now applies (train.py refuses other changes), so a
+        # later change to the defaults cannot quietly change a run half-way through.
+        recipe = replace(saved, epochs=recipe.epochs)
         history, best = state["history"], state["best"]
         initial_epoch, before = state["epochs_done"], state.get("train_seconds", 0.0)
         if recipe.epochs != saved.epochs and saved.schedule == "cosine":
@@ -354,7 +481,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
                   class_weight=cw if tf_data else None,  # else the stream weighs its samples itself
                   validation_batch_size=None if tf_data else VALIDATION_BATCH,
                   verbose=verbose, shuffle=False,  # the stream shuffles itself
-                  callbacks=[checkpoint_callback(ckpt_dir, recipe, history, best, started)])
+                  callbacks=[checkpoint_callback(ckpt, recipe, history, best, started, data_name)])
     train_seconds = before + time.time() - started["at"]
 
     # The model of the last epoch is the one shipped: choosing the best epoch by
@@ -390,10 +517,14 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         result["member_test_accuracy"] = [
             float((make_predictor(net, views=ONE_VIEW)(x_te).argmax(axis=1) == y_te).mean()) for net in nets]
         result["trained_member_parameters"] = int(trained.count_params())
-    write_report(report_dir, result, history)
+    # The model first: a report must never describe a model that was not saved.
     save_model(model, output)
     result["file_bytes"] = Path(output).stat().st_size
-    (Path(report_dir) / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    try:
+        write_report(report_dir, result, history)
+    except OSError as exc:
+        raise UserError(f"the model was saved to {output}, but the report could not be written to "
+                        f"{report_dir} ({exc.strerror or exc}); its figures are in the line below") from None
     return result
 
 
@@ -403,7 +534,7 @@ def resume_seed(seed, epochs_done):
     Spaced a large prime apart so a resumed run never shares a stream with a
     fresh run of a nearby seed (1338 is not 1337 resumed after one epoch).
     """
-    return seed + 1_000_003 * epochs_done
+    return (seed + 1_000_003 * epochs_done) % 2**32  # any seed a fresh run accepts can be resumed
 
 
 def _join_base(ckpt_dir, join, resume):

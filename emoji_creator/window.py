@@ -78,6 +78,9 @@ class App:
         else:
             self.loader, self.pipeline = None, make_pipeline
 
+        from .saving import clean_leftovers
+
+        clean_leftovers(self.save_dir)
         root.title("Emoji Creator")
         root.protocol("WM_DELETE_WINDOW", self.close)
         root.bind("<Escape>", lambda e: self.close())

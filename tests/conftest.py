@@ -25,6 +25,13 @@ SHIPPED_FACE = ROOT / "tests" / "faces" / "astronaut.png"
 SHIPPED_FACE_BOX = (39, 39, 65, 65)  # where the face is in it, as tight as a FER2013 crop
 
 
+def latest_unit(ckpt):
+    """The newest complete checkpoint unit (epoch-NNNN/ with model.keras and state.json)."""
+    units = sorted(d for d in Path(ckpt).glob("epoch-*") if (d / "state.json").is_file())
+    assert units, f"no checkpoint unit in {ckpt}"
+    return units[-1]
+
+
 def unavailable(reason):
     """Skip a test that cannot run here, with its reason; under CI, fail it instead."""
     if os.environ.get("CI"):

@@ -22,24 +22,26 @@ def test_interrupted_training_keeps_old_model_and_resumes(tiny_data, tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 240
-    while not (ckpt / "state.json").is_file() and time.time() < deadline and proc.poll() is None:
+    while not list(ckpt.glob("epoch-*")) and time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-1500:]
     assert "--resume" in err and "Traceback" not in err
     assert out.read_bytes() == b"the previous model"
-    assert (ckpt / "best.keras").is_file() and (ckpt / "last.keras").is_file()
+    assert list(ckpt.glob("epoch-*/model.keras")) and list(ckpt.glob("epoch-*/state.json"))
 
     import json
 
-    done = json.loads((ckpt / "state.json").read_text())["epochs_done"]
+    from conftest import latest_unit
+
+    done = json.loads((latest_unit(ckpt) / "state.json").read_text())["epochs_done"]
     # Resume, asking for just one more epoch than were done.
     cmd[cmd.index("200")] = str(done + 1)
     r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr
     assert f"resuming from epoch {done}" in r.stdout
-    assert json.loads((ckpt / "state.json").read_text())["epochs_done"] == done + 1
+    assert json.loads((latest_unit(ckpt) / "state.json").read_text())["epochs_done"] == done + 1
     assert out.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"  # replaced by a real model only at the end
 
 

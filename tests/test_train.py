@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import train
+from conftest import latest_unit
 from emoji_creator import CLASSES, DEFAULT_MODEL, ROOT
 from emoji_creator.data import CSV_LABELS
 from emoji_creator.model import read_class_names
@@ -38,18 +39,23 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
     # cosine schedule is stretched, rather than a fresh optimizer restarting the warm-up.
     ckpt = tmp_path / "ckpt"
     shutil.copytree(trained_model.parent / "ckpt", ckpt)
-    steps = keras.models.load_model(ckpt / "last.keras").optimizer.iterations.numpy()
-    state = json.loads((ckpt / "state.json").read_text())
+    unit = latest_unit(ckpt)
+    steps = keras.models.load_model(unit / "model.keras").optimizer.iterations.numpy()
+    state = json.loads((unit / "state.json").read_text())
     state["recipe"]["label_smoothing"] = 0.2  # as if the run had started under another default
-    (ckpt / "state.json").write_text(json.dumps(state))
+    (unit / "state.json").write_text(json.dumps(state))
     rc = train.main(["--data", str(tiny_data), "--epochs", "3", "--batch-size", "16", "--resume",
                      "--output", str(tmp_path / "m.h5"), "--report-dir", str(tmp_path / "report"),
                      "--checkpoint-dir", str(ckpt)])
     assert rc == 0
-    opt = keras.models.load_model(ckpt / "last.keras").optimizer
+    unit = latest_unit(ckpt)
+    best = json.loads((unit / "state.json").read_text())["best"]["epoch"]
+    # Kept: the newest unit, the one before it, and the best; older ones removed.
+    assert {d.name for d in ckpt.glob("epoch-*")} == {"epoch-0003", "epoch-0002", f"epoch-{best:04d}"}
+    opt = keras.models.load_model(unit / "model.keras").optimizer
     assert opt.iterations.numpy() == 3 * steps
     assert float(opt.learning_rate) == pytest.approx(1e-5, rel=0.05)  # the schedule's end: 1% of 1e-3
-    state = json.loads((ckpt / "state.json").read_text())
+    state = json.loads((unit / "state.json").read_text())
     assert state["epochs_done"] == 3
     assert state["recipe"]["label_smoothing"] == 0.2 and state["recipe"]["epochs"] == 3  # its own recipe
 
@@ -66,7 +72,7 @@ def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, 
     check_contract(out)
     joined, _ = load_emotion_model(out)
     old, _ = load_emotion_model(trained_model)
-    new = keras.models.load_model(tmp_path / "ckpt" / "last.keras", compile=False)
+    new = keras.models.load_model(latest_unit(tmp_path / "ckpt") / "model.keras", compile=False)
     assert len(members(joined)) == 2 and app_views(joined) == ONE_VIEW and app_views(old) == MIRROR
     x = np.random.default_rng(1).integers(0, 256, (4, 48, 48, 1)).astype(np.float32)
     np.testing.assert_allclose(np.asarray(joined(x)), (np.asarray(old(x)) + np.asarray(new(x))) / 2, atol=1e-5)
