@@ -6,8 +6,9 @@
     python gui.py --save-dir ~/Pictures    # where Save writes (default: save/)
 
 Save (or the s key) writes the current annotated frame under a new timestamped
-name; nothing is ever overwritten. Esc or Quit closes the window. Ends by
-printing the frames shown and the pictures saved.
+name; nothing is ever overwritten. Space pauses a video; Esc, q, Ctrl+Q,
+Ctrl+W, Quit or Ctrl-C in the terminal close the window. Ends by printing the
+frames shown and the pictures saved.
 """
 import argparse
 import sys
@@ -71,8 +72,8 @@ def main(argv=None):
         return 2
     try:
         root.mainloop()
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C in the terminal: close as the Quit button does
+        app.close()
     elapsed = time.perf_counter() - app.started
     if app.load_error:
         print(f"error: {app.load_error}", file=sys.stderr)

@@ -83,8 +83,22 @@ class App:
         clean_leftovers(self.save_dir)
         root.title("Emoji Creator")
         root.protocol("WM_DELETE_WINDOW", self.close)
-        root.bind("<Escape>", lambda e: self.close())
-        root.bind("<KeyPress-s>", lambda e: self.save())
+        # Every usual way out, and Save whatever the Shift or Caps Lock state.
+        for key in ("<Escape>", "<KeyPress-q>", "<KeyPress-Q>", "<Control-q>", "<Control-w>"):
+            root.bind(key, lambda e: self.close())
+        for key in ("<KeyPress-s>", "<KeyPress-S>"):
+            root.bind(key, lambda e: self.save())
+        root.bind("<space>", lambda e: self.toggle_pause())
+        self.paused, self.closed = False, False
+        try:  # the happy emoji as the window's icon (taskbar, Alt-Tab)
+            with Image.open(Path(emoji_dir) / "happy.png") as im:
+                self.icon = ImageTk.PhotoImage(im.convert("RGBA").resize((64, 64), Image.LANCZOS))
+            root.iconphoto(True, self.icon)
+        except (OSError, ValueError, tk.TclError):
+            pass
+        # Tk's loop runs in C: without a regular Python callback, Ctrl-C in the terminal
+        # waits for the next event (a mouse move). A quiet heartbeat lets it through at once.
+        self._heartbeat()
         style = ttk.Style(root)
         style.configure("Name.TLabel", font=("TkDefaultFont", 20, "bold"))
         style.configure("Status.TLabel", foreground="#333")
@@ -125,6 +139,8 @@ class App:
         self.quit_button = ttk.Button(side, text="Quit", command=self.close)
         for col, b in enumerate((self.save_button, self.open_button, self.quit_button)):
             b.grid(row=3, column=col, padx=2, sticky="ew")
+        ttk.Label(side, text="keys: s save · space pause · q or Esc quit", style="Status.TLabel").grid(
+            row=6, column=0, columnspan=3, pady=(10, 0), sticky="w")
         self.status = ttk.Label(outer, text="", style="Status.TLabel", wraplength=VIEW_SIZE[0] + 280)
         self.status.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
         # A lasting notice, apart from the status line that every event rewrites.
@@ -228,6 +244,9 @@ class App:
             if self.loader is not None:  # keep polling the loader
                 self.after_id = self.root.after(30, self.tick)
             return
+        if self.paused:
+            self.after_id = self.root.after(50, self.tick)
+            return
         if not ready and self.pending is not None:
             # A file waits on its first frame until the model is ready, so no frame goes unlabelled.
             self.after_id = self.root.after(30, self.tick)
@@ -311,7 +330,24 @@ class App:
         self.say(f"saved {path.name} in {path.parent}")
         return path
 
+    def _heartbeat(self):
+        if not self.closed:
+            self.root.after(200, self._heartbeat)
+
+    def toggle_pause(self):
+        """Space: pause or resume a video or an image folder (a camera keeps running)."""
+        if self.source is None or self.source.is_camera:
+            return
+        self.paused = not self.paused
+        if self.paused:
+            self.say(f"paused {self.source.name}: space resumes")
+        else:
+            self.say(f"showing {self.source.name}")
+
     def close(self):
+        if self.closed:
+            return
+        self.closed = True
         if self.after_id is not None:
             self.root.after_cancel(self.after_id)
             self.after_id = None

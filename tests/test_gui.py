@@ -145,3 +145,60 @@ def test_face_finder_switches_live_in_the_window(app_for, clip):
     assert "face finder: blazeface" in app.status.cget("text")
     before = app.frames_shown
     pump(root, lambda: app.frames_shown > before + 3 and app.faces)
+
+
+@pytest.mark.parametrize("key", ["<KeyPress-q>", "<KeyPress-Q>", "<Control-q>", "<Control-w>", "<Escape>"])
+def test_every_usual_quit_key_closes_the_window(app_for, clip, key):
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.frame is not None)
+    root.focus_force()
+    root.event_generate(key, when="now")
+    assert app.closed and app.source is None
+
+
+def test_s_and_shift_s_save_and_space_pauses_a_file(app_for, clip, tmp_path):
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.faces)
+    root.focus_force()
+    for key in ("<KeyPress-s>", "<KeyPress-S>"):
+        root.event_generate(key, when="now")
+    assert len(list((tmp_path / "save").glob("*.png"))) == 2
+    root.event_generate("<space>", when="now")
+    assert app.paused and "paused" in app.status.cget("text")
+    shown = app.frames_shown
+    end = time.time() + 0.5
+    while time.time() < end:
+        root.update()
+        time.sleep(0.01)
+    assert app.frames_shown == shown  # nothing played while paused
+    root.event_generate("<space>", when="now")
+    pump(root, lambda: app.frames_shown > shown)
+
+
+def test_ctrl_c_in_the_terminal_quits_an_idle_window_within_a_second(display, trained_model, faces, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import cv2
+
+    from emoji_creator import ROOT
+    from emoji_creator.clip import compose
+    from emoji_creator.model import load_live_model
+
+    load_live_model(trained_model, quiet=True)
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), compose(faces[3][1]))
+    proc = subprocess.Popen([sys.executable, str(ROOT / "gui.py"), "--source", str(image), "--model",
+                             str(trained_model), "--save-dir", str(tmp_path / "save")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, DISPLAY=display))
+    time.sleep(8)  # the image is shown and labelled; playback has ended: the window is idle
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    started = time.time()
+    out, err = proc.communicate(timeout=10)
+    assert time.time() - started < 1.5, "Ctrl-C waited for a window event"
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert "frames shown" in out
