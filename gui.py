@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, quiet_libraries
+from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, fraction, quiet_libraries
 from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
 
 
@@ -27,8 +27,6 @@ def fps_limit(text):
 
 
 def parse_args(argv=None):
-    from useIt import fraction
-
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--source", default="0", help="camera index, video file, image file or image folder (default: 0)")
     p.add_argument("--save-dir", type=Path, default=DEFAULT_SAVE_DIR, help="where Save writes (default: save/)")

@@ -15,25 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from emoji_creator import DEFAULT_MODEL, UserError, quiet_libraries
+from emoji_creator import DEFAULT_MODEL, UserError, fraction, positive_int, quiet_libraries
 from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
 
 WINDOW = "Emoji Creator - q or Esc quits"
 LOG_COLUMNS = ["frame", "x", "y", "w", "h", "emotion", "confidence"]
-
-
-def fraction(text):
-    value = float(text)
-    if not 0.01 <= value <= 1:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{text} is not a fraction between 0.01 and 1")
-    return value
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
-    return value
 
 
 def parse_args(argv=None):

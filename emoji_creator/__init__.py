@@ -26,6 +26,26 @@ class UserError(Exception):
     """
 
 
+def fraction(text):
+    """argparse type: a fraction of the frame between 0.01 and 1 (refuses nan)."""
+    import argparse
+
+    value = float(text)
+    if not 0.01 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction between 0.01 and 1")
+    return value
+
+
+def positive_int(text):
+    """argparse type: a whole number of at least 1."""
+    import argparse
+
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    return value
+
+
 # Library chatter (TensorFlow's and absl's start-up lines, OpenCV's camera
 # probing, LiteRT's "Created TensorFlow Lite XNNPACK delegate") is hidden
 # unless a script is run with --verbose: users see the app's own lines only.
