@@ -40,6 +40,22 @@ def load_emojis(folder=EMOJI_DIR, class_names=CLASSES, size=EMOJI_PX):
     return images, missing
 
 
+def looking_picture(size=EMOJI_PX):
+    """The emoji area while no face is seen: a dashed grey face outline."""
+    from PIL import ImageDraw
+
+    im = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    m = size // 10
+    for start in range(0, 360, 20):  # a dashed circle
+        d.arc((m, m, size - m, size - m), start, start + 12, fill=(160, 160, 160, 255), width=max(2, size // 50))
+    r = size // 22
+    for cx in (size * 0.37, size * 0.63):
+        d.ellipse((cx - r, size * 0.4 - r, cx + r, size * 0.4 + r), fill=(170, 170, 170, 255))
+    d.line((size * 0.38, size * 0.66, size * 0.62, size * 0.66), fill=(170, 170, 170, 255), width=max(2, size // 50))
+    return im
+
+
 def fit(frame_rgb, size=VIEW_SIZE):
     """Scale a frame to fit the view, keeping its aspect."""
     h, w = frame_rgb.shape[:2]
@@ -92,7 +108,8 @@ class App:
         self.paused, self.closed = False, False
         try:  # the happy emoji as the window's icon (taskbar, Alt-Tab)
             with Image.open(Path(emoji_dir) / "happy.png") as im:
-                self.icon = ImageTk.PhotoImage(im.convert("RGBA").resize((64, 64), Image.LANCZOS))
+                icon = im.convert("RGBA").resize((64, 64), Image.LANCZOS)
+            self.icon = ImageTk.PhotoImage(icon, master=root)
             root.iconphoto(True, self.icon)
         except (OSError, ValueError, tk.TclError):
             pass
@@ -109,14 +126,15 @@ class App:
         self.view = ttk.Label(outer, anchor="center")
         self.view.grid(row=0, column=0, rowspan=2, sticky="nsew")
         blank = Image.new("RGB", VIEW_SIZE, (40, 40, 40))
-        self.view_photo = ImageTk.PhotoImage(blank)  # a reference must be kept, or Tk shows nothing
+        # A reference to each PhotoImage must be kept, or Tk shows nothing; each belongs to this root.
+        self.view_photo = ImageTk.PhotoImage(blank, master=root)
         self.view.configure(image=self.view_photo)
 
         side = ttk.Frame(outer, padding=(12, 0, 0, 0))
         side.grid(row=0, column=1, sticky="n")
         emoji_images, missing = load_emojis(emoji_dir, self.class_names)
-        self.emoji_photos = {name: ImageTk.PhotoImage(im) for name, im in emoji_images.items()}
-        self.blank_emoji = ImageTk.PhotoImage(Image.new("RGBA", (EMOJI_PX, EMOJI_PX), (0, 0, 0, 0)))
+        self.emoji_photos = {name: ImageTk.PhotoImage(im, master=root) for name, im in emoji_images.items()}
+        self.blank_emoji = ImageTk.PhotoImage(looking_picture(), master=root)  # no face: an outline, not a hole
         self.emoji = ttk.Label(side, image=self.blank_emoji, compound="center", anchor="center",
                                font=("TkDefaultFont", 22, "bold"))
         self.emoji.grid(row=0, column=0, columnspan=3)
@@ -156,11 +174,16 @@ class App:
         self.detector_box.grid(row=0, column=1)
         self.detector_box.bind("<<ComboboxSelected>>", lambda e: self.switch_detector())
         self.set_source(source)
-        if self.pipeline is None:
+        if self.pipeline is None and self.source is not None:
             self.name.configure(text="loading…")
             self.say("loading the emotion model…")
-        else:
+        elif self.pipeline is not None:
             self._ready(self.pipeline)
+        if self.after_id is None and self.loader is not None:  # no source yet: still poll the loader
+            self.after_id = self.root.after(30, self.tick)
+        # The smallest size that shows every control; larger windows are fine.
+        root.update_idletasks()
+        root.minsize(root.winfo_reqwidth(), root.winfo_reqheight())
 
     # -- the model, loaded off the Tk thread --------------------------------
     def _load(self, make_pipeline, detector):
@@ -177,7 +200,7 @@ class App:
         self.detector_var.set(pipeline.detector_name)
         if self.source is not None:
             self.say(f"showing {self.source.name}")
-        self.name.configure(text="no face yet")
+            self.name.configure(text="no face yet")
 
     def switch_detector(self):
         name = self.detector_var.get()
@@ -223,8 +246,10 @@ class App:
 
     def show_placeholder(self, text):
         blank = np.full((VIEW_SIZE[1], VIEW_SIZE[0], 3), 40, np.uint8)
-        cv2.putText(blank, text, (40, VIEW_SIZE[1] // 2), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (220, 220, 220), 2,
-                    cv2.LINE_AA)
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1.4, 2)
+        cv2.putText(blank, text, ((VIEW_SIZE[0] - tw) // 2, (VIEW_SIZE[1] + th) // 2), cv2.FONT_HERSHEY_SIMPLEX,
+                    1.4, (220, 220, 220), 2, cv2.LINE_AA)
+        self.name.configure(text=text.lower())
         self.show_frame(blank, bgr=False)
 
     # -- the tick ---------------------------------------------------------
@@ -289,7 +314,7 @@ class App:
         if (self.view_photo.width(), self.view_photo.height()) == image.size:
             self.view_photo.paste(image)  # reuse the Tk image: no new one per frame, memory stays flat
         else:
-            self.view_photo = ImageTk.PhotoImage(image)
+            self.view_photo = ImageTk.PhotoImage(image, master=self.root)
             self.view.configure(image=self.view_photo)
 
     def show_emotion(self, faces):

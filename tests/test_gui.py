@@ -202,3 +202,16 @@ def test_ctrl_c_in_the_terminal_quits_an_idle_window_within_a_second(display, tr
     assert time.time() - started < 1.5, "Ctrl-C waited for a window event"
     assert proc.returncode == 0 and "Traceback" not in err
     assert "frames shown" in out
+
+
+def test_no_camera_state_looks_intended_and_a_bad_model_still_shows(app_for, tmp_path):
+    root, app = app_for("--source", "7")
+    root.update()
+    assert app.name.cget("text") == "no camera"  # not "no face yet"
+    min_w, min_h = root.minsize()
+    assert min_w > 600 and min_h > 400  # every control stays visible
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(b"not a model")
+    root2, app2 = app_for("--source", "7", "--model", str(bad))
+    pump(root2, lambda: app2.loader is None)  # polled although there is no source
+    assert "not a Keras model" in app2.status.cget("text")
