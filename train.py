@@ -142,9 +142,10 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if ckpt.holds_run():
+        done = ckpt.holds_run()
+        if done:
             print(f"\ninterrupted: {output.name} is unchanged; the run is checkpointed in {ckpt.path} "
-                  f"(epoch {ckpt.holds_run()}); continue with 'python train.py --resume' (same options)",
+                  f"(epoch {done}); continue with 'python train.py --resume' (same options)",
                   file=sys.stderr)
         else:
             print(f"\ninterrupted during the first epoch: nothing to resume yet and {output.name} is unchanged; "

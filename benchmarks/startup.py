@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PY = sys.executable
 
 # Runs a script's main() in this child and reports its peak memory on exit.
@@ -69,7 +70,9 @@ def make_image(path):
     import cv2
     import numpy as np
 
-    face = cv2.imread(str(ROOT / "tests" / "faces" / "astronaut.png"), cv2.IMREAD_GRAYSCALE)
+    from emoji_creator.clip import shipped_face
+
+    face, _ = shipped_face()
     frame = np.full((480, 640), 110, np.uint8)
     frame[90:390, 170:470] = cv2.resize(face, (300, 300))
     cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))

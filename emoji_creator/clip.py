@@ -21,6 +21,8 @@ from . import CLASSES
 from .data import read_image
 
 FRAME_SIZE = (640, 480)
+SHIPPED_FACE = Path(__file__).resolve().parent.parent / "tests" / "faces" / "astronaut.png"
+SHIPPED_FACE_BOX = (39, 39, 65, 65)  # x, y, w, h of the face in it
 
 
 def fer_faces(fer_dir, per_class=2, split="test"):
@@ -158,9 +160,22 @@ def scenario_frames(faces, segments_per_scenario=6, hold=12, noise=3.0, seed=0, 
     return out
 
 
+def shipped_face():
+    """(the 144x144 grayscale picture in tests/faces/, the face's box in it as tight as a FER2013
+    crop): the public-domain face used where FER2013 is not at hand; None if it is missing."""
+    img = cv2.imread(str(SHIPPED_FACE), cv2.IMREAD_GRAYSCALE) if SHIPPED_FACE.is_file() else None
+    return (img, SHIPPED_FACE_BOX) if img is not None else None
+
+
+def tight(img, box, dx=0, dy=0):
+    """The 48x48 face cut from img at box, moved by (dx, dy) pixels."""
+    x, y, w, h = box
+    return cv2.resize(img[y + dy:y + dy + h, x + dx:x + dx + w], (48, 48), interpolation=cv2.INTER_AREA)
+
+
 def demo_faces(per_class=3):
     """[(class, 48x48 face)]: FER2013 test faces if the data set is found, else the shipped face."""
-    from . import ROOT, UserError
+    from . import UserError
     from .data import find_data
 
     try:
@@ -169,11 +184,11 @@ def demo_faces(per_class=3):
             return fer_faces(found, per_class=per_class), f"FER2013 test faces from {found}"
     except UserError:
         pass
-    face = cv2.imread(str(ROOT / "tests" / "faces" / "astronaut.png"), cv2.IMREAD_GRAYSCALE)
-    if face is None:
+    shipped = shipped_face()
+    if shipped is None:
         raise UserError("no faces to make a clip from: put FER2013 in data/ (see data/README.md)")
-    tight = cv2.resize(face[39:104, 39:104], (48, 48), interpolation=cv2.INTER_AREA)
-    return [("happy", tight), ("happy", tight[:, ::-1].copy())], "the shipped face (tests/faces/astronaut.png)"
+    face = tight(*shipped)
+    return [("happy", face), ("happy", face[:, ::-1].copy())], "the shipped face (tests/faces/astronaut.png)"
 
 
 def main(argv=None):

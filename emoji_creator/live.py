@@ -102,18 +102,20 @@ class Tracker:
         carried = [t for t in self.tracks if all(iou(b, self.tracks[t].box) <= self.overlap for b in map(tuple, boxes))]
         return [tuple(map(int, b)) for b in boxes] + [self.tracks[t].box for t in carried], carried
 
-    def looks_same(self, crops):
-        """True when every track's face is still under its box (crops in self.tracks order)."""
-        return all(changed(signature(c), t.look) <= self.same for c, t in zip(crops, self.tracks.values()))
+    def looks_same(self, looks):
+        """True when every track's face is still under its box (signatures in self.tracks order)."""
+        return all(changed(look, t.look) <= self.same for look, t in zip(looks, self.tracks.values()))
 
-    def update(self, boxes, crops, probs, carried=(), detected=True):
+    def update(self, boxes, crops, probs, carried=(), detected=True, looks=None):
         """boxes: the detections then the carried boxes (as candidates() gave), with their
         48x48 crops and raw probabilities; returns the faces to show. detected: whether the
-        detector ran this frame (a carried box only counts as missed when it did)."""
+        detector ran this frame (a carried box only counts as missed when it did). looks:
+        the crops' signatures, when the caller has them already."""
         n_detected = len(boxes) - len(carried)
+        if looks is None:
+            looks = [signature(c) for c in crops]
         faces, used = [], set()
-        for i, (box, crop, p) in enumerate(zip(boxes, crops, probs)):
-            look = signature(crop)
+        for i, (box, look, p) in enumerate(zip(boxes, looks, probs)):
             if i >= n_detected:  # a carried box: keep it only while the same face is under it
                 tid = carried[i - n_detected]
                 t = self.tracks[tid]
@@ -191,8 +193,10 @@ class LivePipeline:
         if tracker.tracks and (self.frame_index - 1) % self.detect_every:
             held = [t.box for t in tracker.tracks.values()]
             crops = crop_faces(gray, held)
-            if tracker.looks_same(crops):  # every face still where it was: no detector this frame
-                return tracker.update(held, crops, self.predict(crops), list(tracker.tracks), detected=False)
+            looks = [signature(c) for c in crops]
+            if tracker.looks_same(looks):  # every face still where it was: no detector this frame
+                return tracker.update(held, crops, self.predict(crops), list(tracker.tracks), detected=False,
+                                      looks=looks)
         boxes = self.detector(frame, gray)[0]
         candidates, carried = tracker.candidates(boxes)
         if not candidates:

@@ -128,18 +128,13 @@ def save_model(model, path, class_names=CLASSES):
     import h5py
 
     import tempfile
-    import time
+
+    from .saving import clean_leftovers, umask
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Left by a save that was killed (a save takes a second or two, so one older than
-    # ten minutes is nobody's): a unique name per save, and old ones cleaned.
-    for stale in path.parent.glob(f".{path.stem}.partial*.h5"):
-        try:
-            if time.time() - stale.stat().st_mtime > 600:
-                stale.unlink()
-        except OSError:
-            pass
+    # A unique name per save, and the ones a killed save left cleaned.
+    clean_leftovers(path.parent, f".{path.stem}.partial*.h5")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=".h5", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
@@ -147,16 +142,10 @@ def save_model(model, path, class_names=CLASSES):
         model.save(tmp, include_optimizer=False)  # inference needs no optimizer state: a third of the size
         with h5py.File(tmp, "a") as f:
             f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def load_emotion_model(path):
@@ -439,13 +428,15 @@ def write_cache(path, flat, header):
     import hashlib
     import tempfile
 
+    from .saving import umask
+
     header = dict(header, litert_sha256=hashlib.sha256(flat).hexdigest())
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(CACHE_MAGIC + json.dumps(header).encode() + b"\n" + flat)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -456,8 +447,9 @@ def build_cache(model_path, model_hash):
     """Convert model_path with Keras/TensorFlow; returns (flatbuffer, header)."""
     model, names = load_emotion_model(model_path)
     flat = convert_to_litert(model)
-    header = {"model": Path(model_path).name, "model_sha256": model_hash, "classes": list(names),
-              "views": [list(v) for v in app_views(model)]}
+    # In the form read_cache returns (JSON writes the tuples as lists).
+    header = {"model": Path(model_path).name, "model_sha256": model_hash, "classes": tuple(names),
+              "views": tuple(app_views(model))}
     return flat, header
 
 
@@ -507,8 +499,6 @@ def load_live_model(model_path, quiet=False):
             if not quiet:
                 print(f"note: cannot keep the compiled model in {cache.parent} ({exc.strerror}); "
                       f"it will be compiled again next start", file=sys.stderr)
-        header["views"] = tuple(tuple(v) for v in header["views"])
-        header["classes"] = tuple(header["classes"])
     else:
         flat, header = found
     try:

@@ -34,8 +34,7 @@ def check_not_input(path, inputs, option):
                             f"it; pick another {option} path")
 
 
-# How to get out of a failed save, by cause. SAVE_ELSEWHERE names the way to pick
-# another folder: a flag for scripts, the window's own control for gui.py.
+# How to get out of a failed save, by cause; SAVE_ELSEWHERE names the way to pick another folder.
 SAVE_ELSEWHERE = "choose another folder with --save-dir"
 
 
@@ -49,19 +48,23 @@ def advice(exc):
     return SAVE_ELSEWHERE
 
 
-def _umask():
+def umask():
+    """The process's file-creation mask (read without changing it for good)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def clean_leftovers(folder, older_than=600):
-    """Remove hidden .saving-*.png files a killed save left (a save takes well under a second,
-    so one older than ten minutes belongs to no save in progress); returns how many."""
+def clean_leftovers(folder, pattern=".saving-*.png", older_than=600):
+    """Remove hidden temporary files (`pattern`) that a killed write left in folder; returns how many.
+
+    A save takes well under a second (a model a second or two), so one older
+    than ten minutes belongs to no write in progress.
+    """
     import time
 
     n = 0
-    for f in Path(folder).glob(".saving-*.png"):
+    for f in Path(folder).glob(pattern):
         try:
             if time.time() - f.stat().st_mtime > older_than:
                 f.unlink()
@@ -89,7 +92,7 @@ def save_picture(image_bgr, folder, prefix="emoji", now=None):
             f.write(png.tobytes())
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a picture is as readable as any other file
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; a picture is as readable as any other file
         for n in range(1000):
             final = folder / (f"{prefix}-{stamp}.png" if n == 0 else f"{prefix}-{stamp}-{n}.png")
             try:

@@ -310,10 +310,10 @@ class CheckpointDir:
             self.lock_file = None
 
     # -- what is there --------------------------------------------------------
-    def units(self, kind="epoch"):
-        """Complete units of a kind, newest first: [(epochs, folder)]."""
+    def units(self):
+        """Complete epoch units, newest first: [(epochs, folder)]."""
         found = []
-        for d in self.path.glob(f"{kind}-*"):
+        for d in self.path.glob("epoch-*"):
             try:
                 n = int(d.name.split("-", 1)[1])
             except ValueError:
@@ -327,8 +327,9 @@ class CheckpointDir:
 
     def holds_run(self):
         """Epochs done by the run in this folder (0 when it holds none)."""
-        if self.units():
-            return self.units()[0][0]
+        units = self.units()
+        if units:
+            return units[0][0]
         if self.legacy():
             try:
                 return int(json.loads((self.path / "state.json").read_text())["epochs_done"])
@@ -367,8 +368,8 @@ class CheckpointDir:
 
     # -- reading --------------------------------------------------------------
     def load_latest(self):
-        """(model, state) of the newest unit that loads, falling back to older units and then to
-        the best one (with a warning); raises UserError when nothing can be resumed."""
+        """(model, state) of the newest unit that loads, falling back to older ones (the one
+        before it, the best) with a warning; raises UserError when nothing can be resumed."""
         import keras
 
         candidates = [(d / "model.keras", d / "state.json", d.name) for _, d in self.units()]

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from . import CLASSES, EMOJI_DIR, UserError
-from .detectors import DETECTORS
+from .detectors import DEFAULT_DETECTOR, DETECTORS
 from .live import FrameSource, draw_faces
 from .saving import save_picture
 
@@ -69,7 +69,7 @@ class App:
     """The Emoji Creator window. `source` is a camera index or a path; `pipeline` a LivePipeline."""
 
     def __init__(self, root, make_pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None,
-                 detector="haar"):
+                 detector=DEFAULT_DETECTOR):
         """make_pipeline(detector) builds the LivePipeline; it runs in a worker thread (or pass
         a ready pipeline)."""
         from . import DEFAULT_SAVE_DIR

@@ -21,10 +21,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from emoji_creator import CLASSES, UserError  # noqa: E402
 
-SHIPPED_FACE = ROOT / "tests" / "faces" / "astronaut.png"
-SHIPPED_FACE_BOX = (39, 39, 65, 65)  # where the face is in it, as tight as a FER2013 crop
-
-
 def latest_unit(ckpt):
     """The newest complete checkpoint unit (epoch-NNNN/ with model.keras and state.json)."""
     units = sorted(d for d in Path(ckpt).glob("epoch-*") if (d / "state.json").is_file())
@@ -66,16 +62,16 @@ def shipped_faces(n):
     Class names cycle through CLASSES: they are labels for the contract tests,
     not the face's emotion (she smiles).
     """
-    import cv2
     import numpy as np
 
-    img = cv2.imread(str(SHIPPED_FACE), cv2.IMREAD_GRAYSCALE)
-    x, y, w, h = SHIPPED_FACE_BOX
+    from emoji_creator.clip import shipped_face, tight
+
+    img, box = shipped_face()
     rng = np.random.default_rng(0)
     out = []
     for i in range(n):
         dx, dy = rng.integers(-4, 5, 2)
-        face = cv2.resize(img[y + dy:y + dy + h, x + dx:x + dx + w], (48, 48), interpolation=cv2.INTER_AREA)
+        face = tight(img, box, dx, dy)
         face = face.astype(np.float32) * rng.uniform(0.7, 1.2) + rng.normal(0, 4, face.shape)
         face = np.clip(face, 0, 255).astype(np.uint8)
         out.append((CLASSES[i % len(CLASSES)], face[:, ::-1].copy() if i % 2 else face))
