@@ -5,10 +5,14 @@
     python gui.py --detector blazeface     # MediaPipe's face finder (also a choice in the window)
     python gui.py --save-dir ~/Pictures    # where Save writes (default: save/)
 
-Save (or the s key) writes the current annotated frame under a new timestamped
-name; nothing is ever overwritten. Space pauses a video; Esc, q, Ctrl+Q,
-Ctrl+W, Quit or Ctrl-C in the terminal close the window. Ends by printing the
-frames shown and the pictures saved.
+Save (or the s key) writes the frame with its emoji beside it (or, by the
+'Save writes' choice, the annotated frame alone) under a new timestamped name;
+nothing is ever overwritten. 'Save to…' picks the folder for this session; the
+strip under the feed shows the latest pictures (a click opens one). 'Emoji
+mask' (or m) puts each face's emoji over the face, in saved pictures too.
+Space pauses a video; Esc, q, Ctrl+Q, Ctrl+W, Quit or Ctrl-C in the terminal
+close the window. The window resizes; the feed takes the room. Ends by
+printing the frames shown and the pictures saved.
 """
 import argparse
 import sys
@@ -29,7 +33,8 @@ def fps_limit(text):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--source", default="0", help="camera index, video file, image file or image folder (default: 0)")
-    p.add_argument("--save-dir", type=Path, default=DEFAULT_SAVE_DIR, help="where Save writes (default: save/)")
+    p.add_argument("--save-dir", type=Path, default=DEFAULT_SAVE_DIR,
+                   help="where Save writes (default: save/; 'Save to…' in the window changes it)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
                    help="face finder: 'haar' (the default) or 'blazeface' (finds tilted, dark and far faces too)")

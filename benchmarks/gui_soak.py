@@ -1,6 +1,7 @@
 """Endurance: the GUI under a real X display fed a clip in a loop; memory and tick times.
 
     xvfb-run -a python benchmarks/gui_soak.py --frames 10000
+    xvfb-run -a python benchmarks/gui_soak.py --frames 10000 --mask   # with the emoji mask on
 
 Prints resident memory at frame 1,000 and at the end, and the median, 95th
 percentile and longest Tk tick (one tick reads a frame, runs the pipeline and
@@ -33,6 +34,9 @@ def main(argv=None):
     p.add_argument("--frames", type=int, default=10000)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--fer", type=Path, default=ROOT.parent / "shared" / "fer2013")
+    p.add_argument("--mask", action="store_true", help="with the emoji mask on (each face wears its emoji)")
+    p.add_argument("--save-every", type=int, default=0, metavar="N",
+                   help="press Save every N frames too (thumbnails pile up in the strip)")
     args = p.parse_args(argv)
 
     import gui
@@ -41,6 +45,7 @@ def main(argv=None):
     clip = ROOT / "benchmarks" / "soak.avi"
     write_clip(clip, fer_faces(args.fer, per_class=2), hold=20)
     root, app = gui.build(["--source", str(clip), "--max-fps", "0", "--model", str(args.model), "--save-dir", "/tmp/emoji_soak_save"])
+    app.mask_on.set(args.mask)
     gc_ms, gc_started = [], [0.0]
 
     def on_gc(phase, info):  # time each full collection: the suspect behind long ticks
@@ -57,6 +62,8 @@ def main(argv=None):
         if app.source is None:  # end of the clip: play it again, as a user pressing Open would
             app.set_source(str(clip))
         root.update()
+        if args.save_every and app.frames_shown // args.save_every > len(app.saved):
+            app.save()
         if app.longest_tick_ms > longest[0]:
             longest = (app.longest_tick_ms, app.frames_shown)
         for mark in (1000, args.frames // 2):  # one update() may run several ticks: >=, not ==
@@ -64,7 +71,8 @@ def main(argv=None):
                 marks[mark] = rss_mib()
     marks[args.frames] = rss_mib()
     ticks = np.asarray(app.tick_ms)
-    print(f"{app.frames_shown} frames in {time.time() - started:.0f} s")
+    print(f"{app.frames_shown} frames in {time.time() - started:.0f} s, emoji mask {'on' if args.mask else 'off'}, "
+          f"{len(app.saved)} saves")
     for frame, mib in sorted(marks.items()):
         print(f"resident memory at frame {frame}: {mib:.1f} MiB")
     print(f"tick ms over the last {len(ticks)} ticks: median {np.median(ticks):.1f}, "

@@ -228,8 +228,9 @@ def _place(options, frame_shape, taken):
     return (r[0] + dx, r[1] + dy, r[2] + dx, r[3] + dy)
 
 
-def draw_faces(frame, faces, class_names=CLASSES):
+def draw_faces(frame, faces, class_names=CLASSES, draw_boxes=True):
     """Draw each face's box, its label with confidence and a panel of seven probability bars, in place.
+    draw_boxes=False leaves the boxes out (the window's emoji mask marks the faces instead).
 
     Everything drawn comes from the same face.probs: the label is its top
     class, the percentage that class's probability, the highlighted bar the
@@ -240,7 +241,8 @@ def draw_faces(frame, faces, class_names=CLASSES):
     boxes = [(x, y, x + w, y + h) for x, y, w, h in (f.box for f in faces)]
     taken = list(boxes)
     for face, (x0, y0, x1, y1) in zip(faces, boxes):
-        cv2.rectangle(frame, (x0, y0), (x1, y1), BOX_COLOUR, 2)
+        if draw_boxes:
+            cv2.rectangle(frame, (x0, y0), (x1, y1), BOX_COLOUR, 2)
         text = f"{class_names[face.label]} {face.confidence:.0%}"
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 2)
         lw, lh = tw + 6, th + 8
@@ -266,6 +268,54 @@ def draw_faces(frame, faces, class_names=CLASSES):
             cv2.putText(frame, name[:3], (px + 58, by + 9), cv2.FONT_HERSHEY_SIMPLEX, 0.38,
                         (255, 255, 255), 1, cv2.LINE_AA)
     return frame
+
+
+class EmojiMask:
+    """Draws each face's emoji over that face: the 'emoji mask'.
+
+    sources: {class name: RGBA image array (h, w, 4), RGB order}. The emoji is
+    scaled to the face box (a little larger: a head is wider than the box a
+    finder draws), centred on it and alpha-blended into the BGR frame, so its
+    round edge shows the scene behind. Scaled copies are cached by size:
+    a face that holds still costs one blend a frame, not a resize.
+    """
+
+    SCALE = 1.15
+
+    def __init__(self, sources):
+        self.sources = {name: cv2.cvtColor(np.asarray(im), cv2.COLOR_RGBA2BGRA) for name, im in sources.items()}
+        self.cache = {}
+
+    def scaled(self, name, side):
+        key = (name, side)
+        if key not in self.cache:
+            if len(self.cache) > 64:  # faces of many sizes come and go: keep the cache small
+                self.cache.clear()
+            src = self.sources[name]
+            interp = cv2.INTER_AREA if side < src.shape[0] else cv2.INTER_LINEAR
+            bgra = cv2.resize(src, (side, side), interpolation=interp).astype(np.float32)
+            self.cache[key] = (bgra[..., :3], bgra[..., 3:] / 255.0)
+        return self.cache[key]
+
+    def draw(self, frame, faces, class_names=CLASSES):
+        """Blend the emoji of each face's label over it, in place; returns frame."""
+        h, w = frame.shape[:2]
+        for face in faces:
+            name = class_names[face.label]
+            if name not in self.sources:
+                continue  # a missing emoji file: that face keeps its box and label only
+            x, y, bw, bh = face.box
+            side = max(1, int(round(max(bw, bh) * self.SCALE)))
+            x0, y0 = int(round(x + bw / 2 - side / 2)), int(round(y + bh / 2 - side / 2))
+            fx0, fy0, fx1, fy1 = max(0, x0), max(0, y0), min(w, x0 + side), min(h, y0 + side)
+            if fx1 <= fx0 or fy1 <= fy0:
+                continue
+            colour, alpha = self.scaled(name, side)
+            sy, sx = slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0)
+            roi = frame[fy0:fy1, fx0:fx1]
+            a = alpha[sy, sx]
+            roi[:] = (colour[sy, sx] * a + roi * (1.0 - a)).astype(frame.dtype)
+        return frame
 
 
 def image_size(path):

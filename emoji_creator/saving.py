@@ -38,14 +38,15 @@ def check_not_input(path, inputs, option):
 SAVE_ELSEWHERE = "choose another folder with --save-dir"
 
 
-def advice(exc):
+def advice(exc, elsewhere=SAVE_ELSEWHERE):
+    """elsewhere: how this program's user picks another folder (a flag, or a window's button)."""
     import errno
 
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk is full: free some space, or {SAVE_ELSEWHERE}"
+        return f"the disk is full: free some space, or {elsewhere}"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"that folder is not writable for you: {SAVE_ELSEWHERE}"
-    return SAVE_ELSEWHERE
+        return f"that folder is not writable for you: {elsewhere}"
+    return elsewhere
 
 
 def umask():
@@ -74,13 +75,14 @@ def clean_leftovers(folder, pattern=".saving-*.png", older_than=600):
     return n
 
 
-def save_picture(image_bgr, folder, prefix="emoji", now=None):
-    """Write image_bgr as PNG into folder (created if missing); returns the new file's Path."""
+def save_picture(image_bgr, folder, prefix="emoji", now=None, elsewhere=SAVE_ELSEWHERE):
+    """Write image_bgr as PNG into folder (created if missing); returns the new file's Path.
+    elsewhere: how the user picks another folder, for the error messages."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot create {folder}: {exc.strerror}; {advice(exc)}") from None
+        raise UserError(f"cannot create {folder}: {exc.strerror}; {advice(exc, elsewhere)}") from None
     ok, png = cv2.imencode(".png", image_bgr)
     if not ok:
         raise UserError("could not encode the frame as PNG")
@@ -102,7 +104,7 @@ def save_picture(image_bgr, folder, prefix="emoji", now=None):
                 continue
         raise UserError(f"too many pictures named {prefix}-{stamp}* in {folder}")
     except OSError as exc:
-        raise UserError(f"could not save into {folder}: {exc.strerror or exc}; {advice(exc)}") from None
+        raise UserError(f"could not save into {folder}: {exc.strerror or exc}; {advice(exc, elsewhere)}") from None
     finally:
         if tmp is not None:
             try:

@@ -5,7 +5,15 @@ pipeline, updates both panels and reschedules itself; nothing in a tick
 blocks for long (FrameSource never sleeps). The window opens at once: the
 model loads in a worker thread that never touches Tk, the camera opens and
 shows its feed meanwhile, and the tick picks the pipeline up when it is ready.
+
+Layout: the feed takes whatever room the window has (keeping its aspect);
+the side panel (emoji, bars, controls) keeps its size; under the feed a
+strip shows the latest saved pictures; the status line has a fixed height,
+so messages never make the window jump.
 """
+import os
+import subprocess
+import sys
 import threading
 import time
 import tkinter as tk
@@ -19,25 +27,70 @@ from PIL import Image, ImageTk
 
 from . import CLASSES, EMOJI_DIR, UserError
 from .detectors import DEFAULT_DETECTOR, DETECTORS
-from .live import FrameSource, draw_faces
-from .saving import save_picture
+from .live import EmojiMask, FrameSource, draw_faces
+from .saving import advice, save_picture
 
-VIEW_SIZE = (640, 480)
+VIEW_SIZE = (640, 480)  # the feed when the window opens
+MIN_VIEW = (320, 240)  # the feed at the window's minimum size
 EMOJI_PX = 200
 BAR_W, BAR_H = 150, 16
+THUMB_H, THUMBS = 64, 8  # the saved-pictures strip: thumbnail height, how many
+STATUS_H = 44  # two lines of the status font: long messages wrap inside, never resize the window
+FLASH = "#ffc83d"
+BORDER = 3  # around the feed: the colour Save flashes
+# How a window user picks another folder (the command line's advice names --save-dir).
+PICK_FOLDER = "click 'Save to…' to choose another folder"
+SAVE_MODES = (("composite", "frame + emoji"), ("frame", "frame only"))
+KEYS_HELP = "keys: s save · m emoji mask · space pause · q or Esc quit"
 
 
 def load_emojis(folder=EMOJI_DIR, class_names=CLASSES, size=EMOJI_PX):
-    """{class: PIL image} for the emoji files present, and the list of missing files."""
+    """{class: PIL RGBA image} for the emoji files present (resized to size x size, or as the file
+    is for size=None), and the list of missing files."""
     images, missing = {}, []
     for name in class_names:
         path = Path(folder) / f"{name}.png"
         try:
             with Image.open(path) as im:
-                images[name] = im.convert("RGBA").resize((size, size), Image.LANCZOS)
+                im = im.convert("RGBA")
+                images[name] = im.resize((size, size), Image.LANCZOS) if size else im.copy()
         except (OSError, ValueError):
             missing.append(path)
     return images, missing
+
+
+def compose_picture(frame_bgr, emoji_rgba, caption):
+    """What Save writes by default: the frame with a panel beside it holding the emoji (or the
+    no-face outline when emoji_rgba is None) and its caption, as the window shows them. BGR."""
+    h, w = frame_bgr.shape[:2]
+    pw = max(160, round(h * 0.7))
+    panel = np.full((h, pw, 3), 245, np.uint8)
+    side = max(16, min(pw - pw // 6, round(h * 0.6)))
+    picture = (emoji_rgba or looking_picture(256)).resize((side, side), Image.LANCZOS)
+    rgba = np.asarray(picture, np.float32)
+    alpha = rgba[..., 3:] / 255.0
+    x0, y0 = (pw - side) // 2, max(0, round(h * 0.42 - side / 2))
+    roi = panel[y0:y0 + side, x0:x0 + side].astype(np.float32)
+    panel[y0:y0 + side, x0:x0 + side] = (rgba[..., 2::-1] * alpha + roi * (1 - alpha)).astype(np.uint8)
+    scale = max(0.5, h / 480)
+    (tw, th), _ = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, round(2 * scale)))
+    ty = min(h - 8, y0 + side + th + round(24 * scale))
+    cv2.putText(panel, caption, ((pw - tw) // 2, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40),
+                max(1, round(2 * scale)), cv2.LINE_AA)
+    return np.hstack([frame_bgr, panel])
+
+
+def open_with_system(path):
+    """Open a file or folder in the desktop's own viewer; returns None, or why it could not."""
+    try:
+        if sys.platform.startswith("win"):
+            os.startfile(str(path))  # noqa: S606 (the user's own picture, by design)
+        else:
+            subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError as exc:
+        return f"no program to open it here ({exc.strerror or exc})"
+    return None
 
 
 def looking_picture(size=EMOJI_PX):
@@ -59,10 +112,11 @@ def looking_picture(size=EMOJI_PX):
 def fit(frame_rgb, size=VIEW_SIZE):
     """Scale a frame to fit the view, keeping its aspect."""
     h, w = frame_rgb.shape[:2]
-    s = min(size[0] / w, size[1] / h)
+    s = max(1e-3, min(size[0] / w, size[1] / h))
     if abs(s - 1) < 1e-3:
         return frame_rgb
-    return cv2.resize(frame_rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR  # AREA enlarges in blocks
+    return cv2.resize(frame_rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
 
 
 class App:
@@ -88,8 +142,13 @@ class App:
         self.started = time.perf_counter()
         self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
         self.detector_var = tk.StringVar(root, value=detector)
+        self.opener = open_with_system  # how a thumbnail click opens a picture (tests replace it)
+        self.ask_directory = filedialog.askdirectory  # 'Save to…' (tests replace it)
+        self.flashes = 0
         if callable(make_pipeline):
-            self.loader = threading.Thread(target=self._load, args=(make_pipeline, detector), daemon=True)
+            # Not a daemon: a window closed while the model loads lets the load finish before the
+            # process exits (a daemon thread killed inside TensorFlow or LiteRT aborts the process).
+            self.loader = threading.Thread(target=self._load, args=(make_pipeline, detector), daemon=False)
             self.loader.start()
         else:
             self.loader, self.pipeline = None, make_pipeline
@@ -105,6 +164,8 @@ class App:
         for key in ("<KeyPress-s>", "<KeyPress-S>"):
             root.bind(key, lambda e: self.save())
         root.bind("<space>", lambda e: self.toggle_pause())
+        for key in ("<KeyPress-m>", "<KeyPress-M>"):
+            root.bind(key, lambda e: self.toggle_mask())
         self.paused, self.closed = False, False
         try:  # the happy emoji as the window's icon (taskbar, Alt-Tab)
             with Image.open(Path(emoji_dir) / "happy.png") as im:
@@ -120,29 +181,59 @@ class App:
         style.configure("Name.TLabel", font=("TkDefaultFont", 20, "bold"))
         style.configure("Status.TLabel", foreground="#333")
         style.configure("Error.TLabel", foreground="#b00020")
+        root.rowconfigure(0, weight=1)
+        root.columnconfigure(0, weight=1)
 
         outer = ttk.Frame(root, padding=8)
         outer.grid(sticky="nsew")
-        self.view = ttk.Label(outer, anchor="center")
-        self.view.grid(row=0, column=0, rowspan=2, sticky="nsew")
+        outer.rowconfigure(0, weight=1)
+        outer.columnconfigure(0, weight=1)
+        # The feed: a frame that takes the room the window gives it (its requested size is only
+        # where it starts), with the picture centred in it by place(), which never asks for room.
+        self.view_size = VIEW_SIZE
+        self.holder = tk.Frame(outer, background="#282828", highlightthickness=BORDER,
+                               highlightbackground="#282828")
+        self._holder_size(VIEW_SIZE)
+        self.holder.grid(row=0, column=0, sticky="nsew")
+        self.holder.grid_propagate(False)
+        self.view = tk.Label(self.holder, background="#282828", borderwidth=0)
+        self.view.place(relx=0.5, rely=0.5, anchor="center")
+        self.holder.bind("<Configure>", self._resized)
         blank = Image.new("RGB", VIEW_SIZE, (40, 40, 40))
         # A reference to each PhotoImage must be kept, or Tk shows nothing; each belongs to this root.
         self.view_photo = ImageTk.PhotoImage(blank, master=root)
         self.view.configure(image=self.view_photo)
+        self.shown = None  # (picture, is_bgr) on screen now: redrawn at the new size on a resize
+
+        # The latest saved pictures; a click opens one in the system's viewer.
+        self.strip = ttk.Frame(outer, height=THUMB_H + 30)
+        self.strip.grid(row=1, column=0, sticky="ew", pady=(6, 0))
+        self.strip.pack_propagate(False)
+        head = ttk.Frame(self.strip)
+        head.pack(side="top", fill="x")
+        ttk.Label(head, text="Saved pictures", style="Status.TLabel").pack(side="left")
+        self.folder_button = ttk.Button(head, text="Open folder", command=self.open_folder)
+        self.folder_button.pack(side="right")
+        self.thumb_row = ttk.Frame(self.strip)
+        self.thumb_row.pack(side="top", fill="both", expand=True)
+        self.thumbs = []  # (path, PhotoImage, Label), newest first
 
         side = ttk.Frame(outer, padding=(12, 0, 0, 0))
-        side.grid(row=0, column=1, sticky="n")
-        emoji_images, missing = load_emojis(emoji_dir, self.class_names)
-        self.emoji_photos = {name: ImageTk.PhotoImage(im, master=root) for name, im in emoji_images.items()}
+        side.grid(row=0, column=1, rowspan=2, sticky="n")
+        emoji_files, missing = load_emojis(emoji_dir, self.class_names, size=None)
+        self.emoji_sources = emoji_files  # full size: the composite picture and the mask
+        self.mask = EmojiMask(emoji_files)
+        self.emoji_photos = {name: ImageTk.PhotoImage(im.resize((EMOJI_PX, EMOJI_PX), Image.LANCZOS), master=root)
+                             for name, im in emoji_files.items()}
         self.blank_emoji = ImageTk.PhotoImage(looking_picture(), master=root)  # no face: an outline, not a hole
         self.emoji = ttk.Label(side, image=self.blank_emoji, compound="center", anchor="center",
                                font=("TkDefaultFont", 22, "bold"))
-        self.emoji.grid(row=0, column=0, columnspan=3)
+        self.emoji.grid(row=0, column=0, columnspan=2)
         self.name = ttk.Label(side, text="no face yet", style="Name.TLabel", anchor="center", width=12)
-        self.name.grid(row=1, column=0, columnspan=3, pady=(4, 8))
+        self.name.grid(row=1, column=0, columnspan=2, pady=(4, 8))
         self.bars = tk.Canvas(side, width=BAR_W + 110, height=len(self.class_names) * (BAR_H + 6),
                               highlightthickness=0)
-        self.bars.grid(row=2, column=0, columnspan=3, pady=(0, 10))
+        self.bars.grid(row=2, column=0, columnspan=2, pady=(0, 10))
         self.bar_items = []
         for i, name in enumerate(self.class_names):
             y = i * (BAR_H + 6)
@@ -153,26 +244,49 @@ class App:
             self.bar_items.append((bar, pct))
 
         self.save_button = ttk.Button(side, text="Save", command=self.save)
+        self.save_to_button = ttk.Button(side, text="Save to…", command=self.choose_save_dir)
         self.open_button = ttk.Button(side, text="Open file…", command=self.open_file)
         self.quit_button = ttk.Button(side, text="Quit", command=self.close)
-        for col, b in enumerate((self.save_button, self.open_button, self.quit_button)):
-            b.grid(row=3, column=col, padx=2, sticky="ew")
-        ttk.Label(side, text="keys: s save · space pause · q or Esc quit", style="Status.TLabel").grid(
-            row=6, column=0, columnspan=3, pady=(10, 0), sticky="w")
-        self.status = ttk.Label(outer, text="", style="Status.TLabel", wraplength=VIEW_SIZE[0] + 280)
-        self.status.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
-        # A lasting notice, apart from the status line that every event rewrites.
-        self.notice = ttk.Label(side, style="Error.TLabel", wraplength=260, text="" if not missing else
-                                "missing emoji file(s): " + ", ".join(p.name for p in missing)
-                                + f" in {emoji_dir}; showing the emotion name instead")
-        self.notice.grid(row=4, column=0, columnspan=3, pady=(8, 0), sticky="w")
+        for i, b in enumerate((self.save_button, self.save_to_button, self.open_button, self.quit_button)):
+            b.grid(row=3 + i // 2, column=i % 2, padx=2, pady=2, sticky="ew")
+        # What Save writes: the picture an emoji creator makes, or the tutorial's annotated frame.
+        self.save_mode = tk.StringVar(root, value="composite")
+        modes = ttk.Frame(side)
+        modes.grid(row=5, column=0, columnspan=2, pady=(8, 0), sticky="w")
+        ttk.Label(modes, text="Save writes:").grid(row=0, column=0, padx=(0, 6))
+        self.mode_buttons = {}
+        for col, (value, text) in enumerate(SAVE_MODES, start=1):
+            self.mode_buttons[value] = ttk.Radiobutton(modes, text=text, value=value, variable=self.save_mode)
+            self.mode_buttons[value].grid(row=0, column=col, padx=(0, 6))
+        self.mask_on = tk.BooleanVar(root, value=False)
+        self.mask_button = ttk.Checkbutton(side, text="Emoji mask: each face wears its emoji",
+                                           variable=self.mask_on, command=self._mask_changed)
+        self.mask_button.grid(row=6, column=0, columnspan=2, pady=(6, 0), sticky="w")
         finder = ttk.Frame(side)
-        finder.grid(row=5, column=0, columnspan=3, pady=(10, 0), sticky="w")
+        finder.grid(row=7, column=0, columnspan=2, pady=(8, 0), sticky="w")
         ttk.Label(finder, text="Face finder:").grid(row=0, column=0, padx=(0, 6))
         self.detector_box = ttk.Combobox(finder, textvariable=self.detector_var, values=DETECTORS,
                                          state="readonly", width=10)
         self.detector_box.grid(row=0, column=1)
         self.detector_box.bind("<<ComboboxSelected>>", lambda e: self.switch_detector())
+        self.help = ttk.Label(side, text=KEYS_HELP, style="Status.TLabel")
+        self.help.grid(row=8, column=0, columnspan=2, pady=(10, 0), sticky="w")
+        # A lasting notice, apart from the status line that every event rewrites.
+        self.notice = ttk.Label(side, style="Error.TLabel", wraplength=260, text="" if not missing else
+                                "missing emoji file(s): " + ", ".join(p.name for p in missing)
+                                + f" in {emoji_dir}; showing the emotion name instead")
+        self.notice.grid(row=9, column=0, columnspan=2, pady=(8, 0), sticky="w")
+
+        # The status line: a fixed height, its text wrapping at whatever width the window has.
+        status_box = ttk.Frame(outer, height=STATUS_H)
+        status_box.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
+        status_box.grid_propagate(False)
+        status_box.columnconfigure(0, weight=1)
+        self.status = ttk.Label(status_box, text="", style="Status.TLabel", anchor="nw", justify="left")
+        self.status.grid(row=0, column=0, sticky="nsew")
+        status_box.bind("<Configure>", lambda e: self.status.configure(wraplength=max(100, e.width - 4)))
+        self.status_box = status_box
+
         self.set_source(source)
         if self.pipeline is None and self.source is not None:
             self.name.configure(text="loading…")
@@ -181,9 +295,16 @@ class App:
             self._ready(self.pipeline)
         if self.after_id is None and self.loader is not None:  # no source yet: still poll the loader
             self.after_id = self.root.after(30, self.tick)
-        # The smallest size that shows every control; larger windows are fine.
+        self.load_strip()
+        # The smallest size that shows every control: measured with the feed at its minimum.
+        self._holder_size(MIN_VIEW)
         root.update_idletasks()
         root.minsize(root.winfo_reqwidth(), root.winfo_reqheight())
+        self._holder_size(VIEW_SIZE)
+
+    def _holder_size(self, view):
+        """Ask for room for a feed of `view` pixels inside the flash border."""
+        self.holder.configure(width=view[0] + 2 * BORDER, height=view[1] + 2 * BORDER)
 
     # -- the model, loaded off the Tk thread --------------------------------
     def _load(self, make_pipeline, detector):
@@ -245,12 +366,30 @@ class App:
             self.set_source(path)
 
     def show_placeholder(self, text):
-        blank = np.full((VIEW_SIZE[1], VIEW_SIZE[0], 3), 40, np.uint8)
-        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1.4, 2)
-        cv2.putText(blank, text, ((VIEW_SIZE[0] - tw) // 2, (VIEW_SIZE[1] + th) // 2), cv2.FONT_HERSHEY_SIMPLEX,
-                    1.4, (220, 220, 220), 2, cv2.LINE_AA)
+        self.placeholder = text
         self.name.configure(text=text.lower())
-        self.show_frame(blank, bgr=False)
+        self.show_frame(self._placeholder_picture(text), bgr=False)
+
+    def _placeholder_picture(self, text):
+        w, h = self.view_size
+        blank = np.full((max(1, h), max(1, w), 3), 40, np.uint8)
+        scale = 1.4 if w >= 400 else 1.0
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)
+        cv2.putText(blank, text, ((w - tw) // 2, (h + th) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (220, 220, 220), 2, cv2.LINE_AA)
+        return blank
+
+    def _resized(self, event):
+        """The feed's frame changed size (the user resized the window): redraw what is shown."""
+        size = (max(1, event.width - 2 * BORDER), max(1, event.height - 2 * BORDER))
+        if size == self.view_size:
+            return
+        self.view_size = size
+        if self.shown is not None:
+            picture, bgr = self.shown
+            if not bgr and getattr(self, "placeholder", None):
+                picture = self._placeholder_picture(self.placeholder)  # re-centred, not stretched
+            self.show_frame(picture, bgr=bgr)
 
     # -- the tick ---------------------------------------------------------
     def tick(self):
@@ -288,12 +427,17 @@ class App:
         if frame is not None:
             if ready:
                 self.faces = self.pipeline.process(frame)
-                self.frame = draw_faces(frame, self.faces, self.class_names)
+                masked = self.mask_on.get()
+                if masked:
+                    self.mask.draw(frame, self.faces, self.class_names)
+                # Under the mask the emoji marks the face: its box would only frame the emoji.
+                self.frame = draw_faces(frame, self.faces, self.class_names, draw_boxes=not masked)
                 if self.faces and self.first_label_s is None:
                     self.first_label_s = time.perf_counter() - self.started
             else:
                 self.frame = frame  # the feed shows while the model loads
                 self.pending = None if self.source.is_camera else frame.copy()
+            self.placeholder = None
             self.show_frame(self.frame)
             if ready:
                 self.show_emotion(self.faces)
@@ -309,8 +453,9 @@ class App:
             self.after_id = self.root.after(max(1, int(self.period_ms - elapsed)), self.tick)
 
     def show_frame(self, frame, bgr=True):
+        self.shown = (frame, bgr)
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if bgr else frame
-        image = Image.fromarray(fit(rgb))
+        image = Image.fromarray(fit(rgb, self.view_size))
         if (self.view_photo.width(), self.view_photo.height()) == image.size:
             self.view_photo.paste(image)  # reuse the Tk image: no new one per frame, memory stays flat
         else:
@@ -341,19 +486,112 @@ class App:
             self.bars.itemconfigure(pct, text=f"{float(p):.0%}" if label is not None else "")
 
     # -- buttons ----------------------------------------------------------
+    def picture(self):
+        """What Save writes now: the shown frame with the main face's emoji beside it, or the
+        frame alone, as the 'Save writes' choice says."""
+        if self.save_mode.get() == "frame":
+            return self.frame
+        name = None
+        if self.faces:
+            main = max(self.faces, key=lambda f: f.box[2] * f.box[3])  # the face the side panel follows
+            name = self.class_names[main.label]
+        return compose_picture(self.frame, self.emoji_sources.get(name), name or "no face")
+
     def save(self):
         if self.frame is None:
             self.say("nothing to save yet: no frame has been shown", error=True)
             return None
+        picture = self.picture()
         try:
-            path = save_picture(self.frame, self.save_dir)
+            path = save_picture(picture, self.save_dir, elsewhere=PICK_FOLDER)
         except UserError as exc:
             self.say(str(exc), error=True)
             return None
         self.last_saved = path
         self.saved.append(path)
-        self.say(f"saved {path.name} in {path.parent}")
+        self.add_thumb(path, Image.fromarray(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB)))
+        self.flash()
+        self.say(f"saved {path.name} in {path.parent} (click its thumbnail below to open it)")
         return path
+
+    def flash(self):
+        """A brief coloured frame around the feed: the picture was taken."""
+        self.flashes += 1
+        self.holder.configure(highlightbackground=FLASH)
+        self.root.after(250, lambda: self.closed or self.holder.configure(highlightbackground="#282828"))
+
+    def load_strip(self):
+        """Fill the strip with the newest pictures already in the save folder (earlier sessions')."""
+        for _, _, label in self.thumbs:
+            label.destroy()
+        self.thumbs = []
+        try:
+            found = sorted((p for p in self.save_dir.glob("*.png") if not p.name.startswith(".")),
+                           key=lambda p: p.stat().st_mtime)[-THUMBS:]
+        except OSError:
+            found = []
+        for path in found:
+            try:
+                with Image.open(path) as im:
+                    self.add_thumb(path, im.convert("RGB"))
+            except (OSError, ValueError):
+                continue  # not a picture after all: no thumbnail
+
+    def add_thumb(self, path, image):
+        image = image.copy()
+        image.thumbnail((THUMB_H * 3, THUMB_H), Image.LANCZOS)
+        photo = ImageTk.PhotoImage(image, master=self.root)
+        label = tk.Label(self.thumb_row, image=photo, cursor="hand2", borderwidth=1, relief="solid")
+        label.bind("<Button-1>", lambda e, p=path: self.open_picture(p))
+        label.pack(side="left", padx=(0, 6), before=self.thumbs[0][2] if self.thumbs else None)
+        self.thumbs.insert(0, (path, photo, label))
+        for _, _, old in self.thumbs[THUMBS:]:
+            old.destroy()
+        del self.thumbs[THUMBS:]
+
+    def open_picture(self, path):
+        if not Path(path).exists():
+            self.say(f"{Path(path).name} is no longer in {Path(path).parent}", error=True)
+            return
+        problem = self.opener(path)
+        self.say(f"{problem}: the picture is {path}" if problem else f"opened {Path(path).name}", error=bool(problem))
+
+    def open_folder(self):
+        if not self.save_dir.is_dir():
+            self.say(f"nothing saved yet: {self.save_dir} is made by the first Save")
+            return
+        problem = self.opener(self.save_dir)
+        self.say(f"{problem}: the pictures are in {self.save_dir}" if problem else f"opened {self.save_dir}",
+                 error=bool(problem))
+
+    def choose_save_dir(self):
+        """'Save to…': pick the folder Save writes into, for as long as the window is open."""
+        chosen = self.ask_directory(parent=self.root, title="Save pictures to…", initialdir=str(self.save_dir),
+                                    mustexist=False)
+        if chosen:
+            self.set_save_dir(Path(chosen))
+
+    def set_save_dir(self, folder):
+        import tempfile
+
+        try:  # refused now, not at the next Save
+            folder.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as exc:
+            self.say(f"cannot save into {folder} ({exc.strerror or exc}): {advice(exc, PICK_FOLDER)}", error=True)
+            return False
+        self.save_dir = folder
+        self.load_strip()
+        self.say(f"Save now writes into {folder}")
+        return True
+
+    def toggle_mask(self):
+        self.mask_on.set(not self.mask_on.get())
+        self._mask_changed()
+
+    def _mask_changed(self):
+        self.say("emoji mask on: each face wears its emoji (and so do saved pictures)" if self.mask_on.get()
+                 else "emoji mask off")
 
     def _heartbeat(self):
         if not self.closed:

@@ -150,7 +150,7 @@ def display():
     if not shutil.which("Xvfb"):
         unavailable("Xvfb not installed (apt install xvfb)")
     num = 90 + os.getpid() % 500
-    proc = subprocess.Popen(["Xvfb", f":{num}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", f":{num}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 10
     while not Path(f"/tmp/.X11-unix/X{num}").exists() and time.time() < deadline:

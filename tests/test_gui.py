@@ -90,7 +90,7 @@ def test_unwritable_save_dir_is_reported_and_window_keeps_running(app_for, clip,
     root, app = app_for("--source", str(clip), "--max-fps", "30", save_dir=save_dir)
     pump(root, lambda: app.frame is not None)
     assert app.save() is None
-    assert "choose another folder" in app.status.cget("text")
+    assert "choose another folder" in app.status.cget("text") and "--save-dir" not in app.status.cget("text")
     before = app.frames_shown
     pump(root, lambda: app.frames_shown > before)
 
@@ -215,3 +215,129 @@ def test_no_camera_state_looks_intended_and_a_bad_model_still_shows(app_for, tmp
     root2, app2 = app_for("--source", "7", "--model", str(bad))
     pump(root2, lambda: app2.loader is None)  # polled although there is no source
     assert "not a Keras model" in app2.status.cget("text")
+
+
+def inside(widget, root):
+    """The widget is shown and wholly within the window."""
+    x, y = widget.winfo_rootx() - root.winfo_rootx(), widget.winfo_rooty() - root.winfo_rooty()
+    return (widget.winfo_ismapped() and x >= 0 and y >= 0 and x + widget.winfo_width() <= root.winfo_width()
+            and y + widget.winfo_height() <= root.winfo_height())
+
+
+def settle(root, seconds=0.4):
+    end = time.time() + seconds
+    while time.time() < end:
+        root.update()
+        time.sleep(0.01)
+
+
+def test_the_layout_resizes_and_keeps_every_control_visible(app_for, clip):
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.faces)
+    controls = [app.save_button, app.save_to_button, app.open_button, app.quit_button, app.mask_button,
+                app.detector_box, app.folder_button, app.help, *app.mode_buttons.values()]
+    min_w, min_h = root.minsize()
+    root.geometry("400x300")  # below the minimum: held at the minimum
+    settle(root)
+    assert (root.winfo_width(), root.winfo_height()) == (min_w, min_h)
+    assert all(inside(c, root) for c in controls), [str(c) for c in controls if not inside(c, root)]
+    small = app.view_photo.width()
+    root.geometry("1800x1050")
+    settle(root)
+    assert all(inside(c, root) for c in controls)
+    big = app.view_photo.width(), app.view_photo.height()
+    assert big[0] > max(small, 640) * 1.5  # the feed took the room
+    assert abs(big[0] / big[1] - 640 / 480) < 0.02  # keeping its aspect
+    # A long message wraps inside the fixed status area: the window keeps its height.
+    height = root.winfo_height()
+    app.say("a long message " * 40)
+    settle(root, 0.2)
+    assert root.winfo_height() == height and app.status_box.winfo_height() > 0
+
+
+def saturated(bgr):
+    """Fraction of clearly coloured pixels: the emojis are yellow, FER2013 faces are grey."""
+    import cv2
+    import numpy as np
+
+    return float((cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2HSV)[..., 1] > 120).mean())
+
+
+def test_save_writes_the_frame_with_its_emoji_or_the_frame_alone(app_for, clip, tmp_path):
+    import cv2
+    import numpy as np
+
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.faces)
+    root.focus_force()
+    root.event_generate("<space>", when="now")  # hold this frame
+    path = app.save()
+    picture = cv2.imread(str(path))
+    h, w = app.frame.shape[:2]
+    assert picture.shape[0] == h and picture.shape[1] > w
+    np.testing.assert_array_equal(picture[:, :w], app.frame)  # the frame as shown, then the panel
+    assert saturated(picture[:, w:]) > 0.2 > 5 * saturated(app.frame)  # the yellow emoji is in the panel
+    assert app.flashes == 1 and app.holder.cget("highlightbackground") != "#282828"
+    assert app.thumbs[0][0] == path
+    app.mode_buttons["frame"].invoke()
+    plain = cv2.imread(str(app.save()))
+    np.testing.assert_array_equal(plain, app.frame)  # what the tutorial saved
+    assert len(app.thumbs) == 2 and len(list(path.parent.glob("*.png"))) == 2
+
+
+def test_emoji_mask_puts_each_face_s_emoji_inside_its_box(app_for, clip):
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.faces)
+    root.focus_force()
+    root.event_generate("<KeyPress-m>", when="now")
+    assert app.mask_on.get() and "mask on" in app.status.cget("text")
+    shown = app.frames_shown
+    pump(root, lambda: app.frames_shown > shown + 1 and app.faces)
+    root.event_generate("<space>", when="now")
+    for face in app.faces:
+        x, y, w, h = face.box
+        assert saturated(app.frame[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3
+    path = app.save()  # the mask goes into the saved picture too
+    import cv2
+
+    x, y, w, h = app.faces[0].box
+    assert saturated(cv2.imread(str(path))[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3
+    root.event_generate("<KeyPress-M>", when="now")
+    assert not app.mask_on.get()
+
+
+def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
+    import cv2
+    import numpy as np
+
+    earlier = tmp_path / "save"
+    earlier.mkdir()
+    for i in range(2):  # an earlier session's pictures show in the strip at once
+        cv2.imwrite(str(earlier / f"emoji-2026010{i}.png"), np.full((48, 64, 3), 90 * i, np.uint8))
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    assert len(app.thumbs) == 2
+    pump(root, lambda: app.frame is not None)
+    chosen = tmp_path / "chosen"
+    app.ask_directory = lambda **kw: str(chosen)
+    app.save_to_button.invoke()
+    assert app.save_dir == chosen and "Save now writes into" in app.status.cget("text")
+    assert app.thumbs == []  # the strip shows the chosen folder
+    path = app.save()
+    assert path.parent == chosen and [t[0] for t in app.thumbs] == [path]
+    opened = []
+    app.opener = lambda p: opened.append(p)
+    root.update()  # the new thumbnail on screen
+    assert inside(app.thumbs[0][2], root)
+    app.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
+    app.folder_button.invoke()
+    assert opened == [path, chosen]
+    app.opener = lambda p: "no program to open it here (No such file or directory)"
+    app.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
+    assert str(path) in app.status.cget("text")
+    # A folder that cannot be written is refused at once, in the window's own terms.
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    app.ask_directory = lambda **kw: str(blocker / "pics")
+    app.save_to_button.invoke()
+    text = app.status.cget("text")
+    assert app.save_dir == chosen and "Save to…" in text and "--save-dir" not in text
