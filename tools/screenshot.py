@@ -1,6 +1,7 @@
 """Screenshot gui.py's window as a person sees it (under Xvfb), for the README.
 
     xvfb-run -a -s "-screen 0 1280x800x24" python tools/screenshot.py docs/gui.png --source demo.avi --frames 40
+    ... python tools/screenshot.py docs/mask.png --mask --saved docs/saved.png --source demo.avi --frames 40
 
 Opens the real window (gui.build, as gui.py does), plays --frames frames of the
 source, then grabs the window's area of the screen with Pillow.
@@ -17,12 +18,15 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("output", type=Path)
     p.add_argument("--frames", type=int, default=40, help="frames to play before the picture")
+    p.add_argument("--mask", action="store_true", help="with the emoji mask on")
+    p.add_argument("--saved", type=Path, help="also press Save (twice, so the strip shows) and copy the picture here")
     args, gui_args = p.parse_known_args(argv)
 
     import gui
     from PIL import ImageGrab
 
     root, app = gui.build(gui_args)
+    app.mask_on.set(args.mask)
     deadline = time.time() + 120
     while (app.frames_shown < args.frames or not app.faces) and time.time() < deadline:
         root.update()
@@ -31,6 +35,11 @@ def main(argv=None):
     if app.after_id is not None:  # hold still for the picture
         root.after_cancel(app.after_id)
         app.after_id = None
+    if args.saved:
+        import shutil
+
+        app.save()
+        shutil.copyfile(app.save(), args.saved)
     for _ in range(20):
         root.update()
         time.sleep(0.02)
