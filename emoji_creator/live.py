@@ -289,7 +289,7 @@ class EmojiMask:
     def scaled(self, name, side):
         key = (name, side)
         if key not in self.cache:
-            if len(self.cache) > 64:  # faces of many sizes come and go: keep the cache small
+            if len(self.cache) >= 16:  # tracked boxes change size a little each frame: keep few
                 self.cache.clear()
             src = self.sources[name]
             interp = cv2.INTER_AREA if side < src.shape[0] else cv2.INTER_LINEAR

@@ -35,12 +35,19 @@ class Recipe:
     warmup_epochs: int = 2
     label_smoothing: float = 0.1
     augment: bool = True
+    augment_kind: str = "warp"  # "warp": flip, shift and zoom layers; "crop": flip and a shifted crop (cheap)
+    shift: float = 0.08  # largest shift, as a fraction of the side
     erasing: float = 0.5  # chance per image of one random rectangle replaced by noise (0 disables)
     class_weight_power: float = 0.5  # 0 disables class weights
     seed: int = 1337
 
 
 RECIPES = {
+    # The CPU recipe, train.py's default: a net cut for speed (make_fast_model), a short
+    # cosine schedule with a larger learning rate and batch, and the cheap flip-and-crop
+    # augmentation. About 20 minutes on a 2-core CPU, a minute on a GPU (README).
+    "fast": Recipe(model="fast", epochs=22, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
+                   warmup_epochs=1, augment_kind="crop", erasing=0.0),
     # The shipped model: the wide net, regularised by random erasing, 200 epochs. 70.2% on
     # PublicTest with the mirror average (69.3% for seed 1338); 68.9% after 60 epochs (README).
     "wide": Recipe(),
@@ -57,15 +64,44 @@ RECIPES = {
 RENAMED = {"default": "small"}  # old recipe name -> current, for resuming old checkpoints
 
 
-def augmentation():
+def augmentation(shift=0.08):
     """Augmentation as layers in the data pipeline (never inside the saved model)."""
     from keras import layers, Sequential
 
     return Sequential([
         layers.RandomFlip("horizontal"),
-        layers.RandomTranslation(0.08, 0.08, fill_mode="nearest"),
+        layers.RandomTranslation(shift, shift, fill_mode="nearest"),
         layers.RandomZoom(0.08, fill_mode="nearest"),
     ], name="augment")
+
+
+def shift_pixels(shift, size=48):
+    """The largest shift in whole pixels for a shift given as a fraction of the side."""
+    return int(round(shift * size))
+
+
+def flip_and_crop(images, shift):
+    """The cheap augmentation ("crop"): mirror half the faces, then cut each at a random offset
+    of up to `shift` pixels each way out of its mirror-padded copy.
+
+    A batch of gathers instead of the warp layers' per-image resampling: on a
+    2-core CPU the data pipeline shares the cores with training, so every
+    millisecond it saves goes to the net (benchmarks/train_speed.py).
+    images: (b, h, w, 1) float batch.
+    """
+    import tensorflow as tf
+
+    shape = tf.shape(images)
+    b, h, w = shape[0], shape[1], shape[2]
+    flip = tf.random.uniform([b, 1, 1, 1]) < 0.5
+    images = tf.where(flip, tf.reverse(images, [2]), images)
+    if not shift:
+        return images
+    padded = tf.pad(images, [[0, 0], [shift, shift], [shift, shift], [0, 0]], "SYMMETRIC")
+    dy = tf.random.uniform([b], 0, 2 * shift + 1, tf.int32)
+    dx = tf.random.uniform([b], 0, 2 * shift + 1, tf.int32)
+    rows = tf.gather(padded, dy[:, None] + tf.range(h)[None, :], axis=1, batch_dims=1)
+    return tf.gather(rows, dx[:, None] + tf.range(w)[None, :], axis=2, batch_dims=1)
 
 
 def random_erasing(images, p, area=(0.02, 0.25), aspect=(0.3, 3.3)):
@@ -101,6 +137,7 @@ def random_erasing(images, p, area=(0.02, 0.25), aspect=(0.3, 3.3)):
 
 
 def make_dataset(x, y, batch_size, shuffle=False, augment=None, seed=0, erasing=0.0):
+    """augment: None, a Keras layer, or a function of a float batch."""
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x, y))
@@ -127,7 +164,12 @@ def training_stream(x, y, recipe, seed, class_weight=None):
     """
     if keras_backend() != "tensorflow":
         return PortableStream(x, y, recipe, seed, class_weight)
-    aug = augmentation() if recipe.augment else None
+    aug = None
+    if recipe.augment and recipe.augment_kind == "crop":
+        pixels = shift_pixels(recipe.shift)
+        aug = lambda a, training=True: flip_and_crop(a, pixels)  # noqa: E731
+    elif recipe.augment:
+        aug = augmentation(recipe.shift)
     return make_dataset(x, y, recipe.batch_size, shuffle=True, augment=aug, seed=seed,
                         erasing=recipe.erasing if recipe.augment else 0.0)
 
@@ -181,7 +223,10 @@ def _portable_stream_class():
             images, labels = self.x[idx], self.y[idx]
             if self.recipe.augment:
                 rng = np.random.default_rng([self.seed, self.epoch, index])
-                images = augment_numpy(images, rng)
+                if self.recipe.augment_kind == "crop":
+                    images = crop_numpy(images, rng, shift_pixels(self.recipe.shift))
+                else:
+                    images = augment_numpy(images, rng, shift=self.recipe.shift)
                 if self.recipe.erasing:
                     images = erase_numpy(images, self.recipe.erasing, rng)
             batch = (images.astype(np.float32), self.onehot[labels])
@@ -212,6 +257,20 @@ def augment_numpy(images, rng, shift=0.08, zoom=0.08):
                                         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                         borderMode=cv2.BORDER_REPLICATE)
     return out
+
+
+def crop_numpy(images, rng, shift):
+    """flip_and_crop() in NumPy for a uint8 batch (b, h, w, 1)."""
+    b, h, w = images.shape[:3]
+    flip = rng.random(b) < 0.5
+    images = np.where(flip[:, None, None, None], images[:, :, ::-1], images)
+    if not shift:
+        return images
+    padded = np.pad(images, ((0, 0), (shift, shift), (shift, shift), (0, 0)), mode="symmetric")
+    dy, dx = rng.integers(0, 2 * shift + 1, (2, b))
+    rows = (dy[:, None] + np.arange(h))[:, :, None]
+    cols = (dx[:, None] + np.arange(w))[:, None, :]
+    return padded[np.arange(b)[:, None, None], rows, cols]
 
 
 def erase_numpy(images, p, rng, area=(0.02, 0.25), aspect=(0.3, 3.3)):
@@ -247,7 +306,8 @@ def learning_rate(recipe, steps_per_epoch):
         warmup_target=recipe.learning_rate if warmup else None, warmup_steps=warmup)
 
 
-def compile_model(model, recipe, steps_per_epoch):
+def compile_model(model, recipe, steps_per_epoch, jit_compile="auto"):
+    """jit_compile: Keras' own choice by default; benchmarks/train_speed.py measures XLA on and off."""
     import keras
 
     lr = learning_rate(recipe, steps_per_epoch)
@@ -257,7 +317,7 @@ def compile_model(model, recipe, steps_per_epoch):
         opt = keras.optimizers.Adam(learning_rate=lr)
     model.compile(optimizer=opt,
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], jit_compile=jit_compile)
 
 
 class CheckpointDir:
@@ -409,6 +469,8 @@ def checkpoint_callback(ckpt, recipe, history, best, started, data_name=""):
             logs = logs or {}
             for k, v in logs.items():
                 history.setdefault(k, []).append(float(v))
+            # Training seconds at the end of each epoch, across resumes: the report's curve by time.
+            history.setdefault("seconds", []).append(round(started["before"] + time.time() - started["at"], 1))
             val = float(logs.get("val_accuracy", -1))
             if val > best["val_accuracy"]:
                 best.update(val_accuracy=val, epoch=epoch + 1)
@@ -420,9 +482,89 @@ def checkpoint_callback(ckpt, recipe, history, best, started, data_name=""):
     return Checkpoint()
 
 
-def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None):
+def timing_callback(recipe, steps, val_images, epochs_left, faster=None):
+    """Keras callback: times a few steps of the first epoch this run trains and prints the
+    expected length of the whole run on this machine, naming `faster` when it is over an hour."""
+    import keras
+
+    skip, measure = 3, 20  # the first steps include tracing; then enough to average out a slow one
+
+    class Timing(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.marks, self.estimate, self.images_per_second = [], None, None
+
+        def on_train_begin(self, logs=None):
+            self.began = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.estimate is not None or batch < skip:
+                return
+            self.marks.append(time.perf_counter())
+            if len(self.marks) > measure:
+                per_step = (self.marks[-1] - self.marks[0]) / (len(self.marks) - 1)
+                # Validation runs forward only: about a third of a training step's work per image.
+                per_epoch = steps * per_step + val_images / (3 * recipe.batch_size / per_step)
+                self.report(recipe.batch_size / per_step, per_epoch, (batch + 1) * per_step)
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.estimate is None:  # an epoch too short to time its steps: time the epoch
+                per_epoch = time.perf_counter() - self.began
+                self.report(steps * recipe.batch_size / per_epoch, per_epoch, per_epoch)
+
+        def report(self, images_per_second, per_epoch, spent):
+            self.images_per_second, self.estimate = images_per_second, epochs_left * per_epoch
+            done = time.strftime("%H:%M", time.localtime(time.time() + self.estimate - spent))
+            print(f"\ntiming: {images_per_second:.0f} images/s on this machine, so {epochs_left} epoch(s) "
+                  f"should take about {minutes(self.estimate)} (done about {done})", flush=True)
+            if self.estimate > 3600 and faster:
+                print(f"that is over an hour on this machine: {faster}", flush=True)
+
+    return Timing()
+
+
+def minutes(seconds):
+    """'14 min' or '2.5 h', for the timing lines."""
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def machine_info():
+    """What a reader needs to compare a run's times across machines."""
+    import platform
+    import sys
+
+    import keras
+
+    info = {"cpu_count": os.cpu_count(), "cpu": _cpu_name(), "platform": platform.platform(),
+            "python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__}
+    backend = keras_backend()
+    if backend in sys.modules:
+        info[backend] = getattr(sys.modules[backend], "__version__", "?")
+    if backend == "tensorflow":
+        info["onednn"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TensorFlow's default")
+    return info
+
+
+def _cpu_name():
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None,
+          process_started=None, faster=None):
     """Fit, evaluate, write the report and only then replace `output`. Returns the result dict.
 
+    process_started: time.time() when the program started, for the report's wall-clock
+    (data loading and start-up included); faster: what to suggest when the run's
+    timing says it will take over an hour.
     join: a model file whose networks the new one is averaged with (join_models);
     `output` then holds the ensemble. The file is copied into the checkpoint
     folder when the run starts, so a resumed run joins the same networks even
@@ -477,13 +619,16 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     val_ds = validation_stream(x_val, y_val)
     tf_data = keras_backend() == "tensorflow"
     started = {"at": time.time(), "before": before}
+    timing = timing_callback(recipe, steps, len(x_val), recipe.epochs - initial_epoch, faster)
     if initial_epoch < recipe.epochs:
         model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=initial_epoch,
                   class_weight=cw if tf_data else None,  # else the stream weighs its samples itself
                   validation_batch_size=None if tf_data else VALIDATION_BATCH,
                   verbose=verbose, shuffle=False,  # the stream shuffles itself
-                  callbacks=[checkpoint_callback(ckpt, recipe, history, best, started, data_name)])
-    train_seconds = before + time.time() - started["at"]
+                  callbacks=[timing, checkpoint_callback(ckpt, recipe, history, best, started, data_name)])
+    session_seconds = time.time() - started["at"]
+    train_seconds = before + session_seconds
+    epochs_now = recipe.epochs - initial_epoch
 
     # The model of the last epoch is the one shipped: choosing the best epoch by
     # the test split would flatter the reported score.
@@ -503,7 +648,12 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         "recipe": asdict(recipe),
         "epochs_trained": len(history.get("loss", [])),
         "train_seconds": round(train_seconds, 1),
+        # This sitting's training speed (fit's own time: validation passes included).
+        "images_per_second": round(epochs_now * len(x_tr) / session_seconds, 1) if epochs_now > 0 else None,
+        "estimated_seconds": round(timing.estimate, 1) if timing.estimate else None,
+        "resumed_at_epoch": initial_epoch if resume else None,
         "keras_backend": keras_backend(),
+        "machine": machine_info(),
         "parameters": int(model.count_params()),
         "test_views": len(predict.views),
         "classes": list(CLASSES),
@@ -521,6 +671,11 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     # The model first: a report must never describe a model that was not saved.
     save_model(model, output)
     result["file_bytes"] = Path(output).stat().st_size
+    if process_started is not None:
+        # Wall-clock of this program, start-up and data loading included (a resumed run: this sitting).
+        result["wall_seconds"] = round(time.time() - process_started, 1)
+        result["startup_seconds"] = round(started["at"] - process_started, 1)  # imports, data, model
+    result["history"] = history
     try:
         write_report(report_dir, result, history)
     except OSError as exc:

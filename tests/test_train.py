@@ -54,7 +54,10 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
     assert {d.name for d in ckpt.glob("epoch-*")} == {"epoch-0003", "epoch-0002", f"epoch-{best:04d}"}
     opt = keras.models.load_model(unit / "model.keras").optimizer
     assert opt.iterations.numpy() == 3 * steps
-    assert float(opt.learning_rate) == pytest.approx(1e-5, rel=0.05)  # the schedule's end: 1% of 1e-3
+    from emoji_creator.training import RECIPES
+
+    end = RECIPES["fast"].learning_rate / 100  # the default recipe's schedule ends at 1% of its rate
+    assert float(opt.learning_rate) == pytest.approx(end, rel=0.05)
     state = json.loads((unit / "state.json").read_text())
     assert state["epochs_done"] == 3
     assert state["recipe"]["label_smoothing"] == 0.2 and state["recipe"]["epochs"] == 3  # its own recipe
@@ -211,3 +214,49 @@ def test_portable_stream_feeds_fit(tiny_data):
 def test_seed_option_sets_the_recipe_seed():
     args = train.parse_args(["--seed", "1338"])
     assert args.seed == 1338 and train.parse_args([]).seed is None
+
+
+def test_fast_recipe_is_the_default_and_reports_its_speed(trained_model, capsys):
+    # trained_model is 'python train.py' with no --model: the CPU recipe, end to end on the tiny set.
+    metrics = json.loads((trained_model.parent / "report" / "metrics.json").read_text())
+    assert metrics["recipe"]["model"] == "fast" and metrics["recipe"]["augment_kind"] == "crop"
+    assert metrics["wall_seconds"] >= metrics["train_seconds"] > 0
+    assert metrics["images_per_second"] > 0 and metrics["estimated_seconds"] > 0
+    machine = metrics["machine"]
+    assert machine["cpu_count"] >= 1 and machine["keras"] == keras.__version__ and machine["tensorflow"]
+    history = metrics["history"]
+    assert len(history["seconds"]) == len(history["val_accuracy"]) == metrics["epochs_trained"] == 1
+
+
+def test_timing_line_before_the_run_and_over_an_hour_names_the_fast_recipe(tiny_data, tmp_path, capsys):
+    from emoji_creator.training import timing_callback, RECIPES
+
+    cb = timing_callback(RECIPES["wide"], steps=1000, val_images=3589, epochs_left=200,
+                         faster="'python train.py --model fast' is quicker")
+    cb.on_train_begin()
+    for batch in range(30):  # past the traced steps and the ones it times
+        cb.on_train_batch_end(batch)
+    out = capsys.readouterr().out
+    assert "timing:" in out and "200 epoch(s) should take about" in out
+    assert cb.estimate > 3600 or "over an hour" not in out  # steps here are ~free: no hour, no advice
+    cb.report(100.0, 300.0, 0.0)  # 100 images/s and 300 s an epoch: the wide recipe on a 2-core CPU
+    out = capsys.readouterr().out
+    assert "16.7 h" in out and "over an hour on this machine: 'python train.py --model fast'" in out
+
+
+def test_flip_and_crop_moves_whole_faces_and_matches_numpy():
+    import tensorflow as tf
+
+    from emoji_creator.training import crop_numpy, flip_and_crop
+
+    x = np.random.default_rng(3).integers(0, 256, (64, 48, 48, 1)).astype(np.uint8)
+    for out in (np.asarray(flip_and_crop(tf.constant(x, tf.float32), 4)),
+                crop_numpy(x, np.random.default_rng(4), 4).astype(np.float32)):
+        assert out.shape == x.shape
+        # Every output is the face (or its mirror image) moved by at most 4 pixels each way:
+        # its centre 40x40 appears in the original at some offset.
+        for face, orig in zip(out[:8, ..., 0], x[:8, ..., 0].astype(np.float32)):
+            found = any(np.array_equal(face[4:44, 4:44], src[4 + dy:44 + dy, 4 + dx:44 + dx])
+                        for src in (orig, orig[:, ::-1]) for dy in range(-4, 5) for dx in range(-4, 5))
+            assert found
+        assert (np.abs(out - x).mean(axis=(1, 2, 3)) > 1).mean() > 0.7  # nearly every face changed
