@@ -25,7 +25,7 @@ import time
 STARTED = time.time()  # the report's wall-clock counts start-up and data loading too
 # TensorFlow uses its oneDNN kernels by default only on CPUs with AVX-512 VNNI, BF16 or AMX; on
 # others (AVX2 laptops, this project's AMD EPYC) it falls back to slower ones. Asked for here,
-# they train the fast net 1.5x faster (424 -> 653 images/s, benchmarks/train_speed.py). Set
+# they train the fast net 1.5x faster (424 -> 653 images/s, docs/fast_training.md). Set
 # TF_ENABLE_ONEDNN_OPTS=0 to compare. Read when TensorFlow loads, so before any import of it.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 from dataclasses import replace
@@ -78,7 +78,7 @@ def parse_args(argv=None):
                    help="folder with train/ and test/ class folders, or fer2013.csv (default: data/)")
     p.add_argument("--model", choices=sorted(RECIPES), default="fast",
                    help="'fast' (default): the CPU recipe, ~20 min on 2 cores; 'wide': the shipped CNN and "
-                        "recipe (200 epochs: a GPU job, ~17 h on 2 CPU cores); 'small': the same CNN narrower, "
+                        "recipe (200 epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, "
                         "without erasing (the first shipped model); 'seed': the tutorial's")
     p.add_argument("--epochs", type=int,
                    help="epochs (default: the recipe's: 13 fast, 200 wide, 60 small, 50 seed)")
@@ -149,7 +149,7 @@ def main(argv=None):
         print(f"data: {len(data['train'][0])} training, {len(data['val'][0])} validation, "
               f"{len(data['test'][0])} test images from {args.data}")
         faster = None if recipe.model == "fast" else (
-            "'python train.py --model fast' trains a ~66% model in about 20 minutes on a 2-core CPU; "
+            "'python train.py --model fast' trains a ~65% model in 15-25 minutes on a 2-core CPU; "
             "this recipe is meant for a GPU (README: Training)")
         result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                        verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,

@@ -44,7 +44,7 @@ def rows():
         ("fast net, crop, batch 64", replace(fast, batch_size=64), {}),
         ("fast net, crop, batch 256", replace(fast, batch_size=256), {}),
         ("fast net, XLA on (jit_compile=True)", fast, {"jit_compile": True}),
-        ("fast net at 24-32-64-128 (first try)", fast, {"build": lambda: make_fast_model(widths=(24, 32, 64, 128))}),
+        ("fast net at 32-48-96-192 (the second try)", fast, {"build": lambda: make_fast_model(widths=(32, 48, 96, 192))}),
         ("fast (the recipe)", fast, {}),
     ]
 

@@ -91,15 +91,17 @@ def make_wide_model(num_classes=len(CLASSES)):
 
 
 def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=0.2):
-    """The CPU speed recipe's net: the same VGG-style blocks, cut to what trains in minutes.
+    """The CPU recipe's net ('fast'): the same VGG-style blocks, cut to what trains in minutes.
 
-    Two changes buy the speed (images/s measured by benchmarks/train_speed.py):
-    the 48x48 face is folded into 24x24x4 (each 2x2 patch becomes four
-    channels) before the first convolution, because a 3x3 convolution over one
-    channel at full resolution runs at ~5 GFLOP/s on a CPU against ~60 for the
-    rest of the net; and the 24x24 stage has one convolution, not two, at
-    narrower widths. 0.58M parameters, about 5x the images per second of the
-    shipped net on a 2-core CPU.
+    Two changes buy the speed (benchmarks/train_speed.py): the 48x48 face is
+    folded into 24x24x4 (each 2x2 patch becomes four channels) before the
+    first convolution, because a 3x3 convolution over one channel at full
+    resolution is the slowest layer per FLOP on a CPU (benchmarks/train_speed.py
+    --layers); and the 24x24 stage has one convolution, not two, at narrower
+    widths. 0.58M parameters, about 4x the images per second of the shipped net
+    on a 2-core CPU. Dropout is lighter (0.2) than the long recipes' 0.3: a
+    22-epoch run under-fits first. A wider version (32-48-96-192) trained for
+    7 epochs in the same time scored less (docs/fast_training.md).
     """
     from keras import layers, Model, Input
 

@@ -26,7 +26,7 @@ from .model import ARCHITECTURES, keras_backend, save_model
 @dataclass
 class Recipe:
     model: str = "wide"
-    epochs: int = 200  # wide: ~300 s each on a 2-core CPU (17 h, resumable), ~3.5 s on an H100 (12 min)
+    epochs: int = 200  # wide: ~150 s each on a 2-core CPU with oneDNN (~8.5 h, resumable), ~3.5 s on an H100
     batch_size: int = 64
     learning_rate: float = 1e-3
     optimizer: str = "adamw"
@@ -45,7 +45,8 @@ class Recipe:
 RECIPES = {
     # The CPU recipe, train.py's default: a net cut for speed (make_fast_model), a short
     # cosine schedule with a larger learning rate and batch, and the cheap flip-and-crop
-    # augmentation. About 20 minutes on a 2-core CPU, a minute on a GPU (README).
+    # augmentation; train.py asks TensorFlow for its oneDNN kernels. About 20 minutes on a
+    # 2-core CPU for ~65% (docs/fast_training.md).
     "fast": Recipe(model="fast", epochs=22, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
                    warmup_epochs=1, augment_kind="crop", erasing=0.0),
     # The shipped model: the wide net, regularised by random erasing, 200 epochs. 70.2% on
@@ -193,7 +194,8 @@ def _portable_stream_class():
 
         The same recipe as augmentation() + random_erasing(): mirror half the faces,
         shift up to 8% each way, zoom by up to 8% in or out (one bilinear warp,
-        edges repeated like fill_mode="nearest"), then erase. Each batch draws from
+        edges repeated like fill_mode="nearest"), then erase; or, for the "crop"
+        kind (the fast recipe), flip_and_crop()'s twin crop_numpy(). Each batch draws from
         its own generator seeded by (seed, epoch, index), so the stream does not
         depend on which worker thread makes which batch.
         """
