@@ -19,6 +19,29 @@ LABELS_ATTR = "emoji_creator_classes"
 ENSEMBLE_NAME = "emotion_ensemble"  # join_models() names its result so; members() recognises it by it
 
 
+def _conv_bn(x, filters):
+    """3x3 convolution, batch norm, ReLU: the block every project net is built of.
+    No conv bias: batch norm's shift makes it redundant."""
+    from keras import layers
+
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)
+
+
+def _head(x, num_classes, dropout):
+    """Flatten (keeps where on the face a feature fired: mouth vs brow), dense 256, softmax."""
+    from keras import layers
+
+    x = layers.Flatten()(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Dense(256, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Dropout(dropout)(x)
+    return layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+
+
 def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
     """The project's CNN ('small' at these widths): a VGG-style net with batch norm.
 
@@ -34,29 +57,15 @@ def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
     """
     from keras import layers, Model, Input
 
-    def conv_bn(x, filters):
-        # No conv bias: batch norm's shift makes it redundant.
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
-        x = layers.BatchNormalization()(x)
-        return layers.Activation("relu")(x)
-
     inputs = Input(INPUT_SHAPE, name="pixels")
     x = layers.Rescaling(1.0 / 255)(inputs)
-    x = conv_bn(x, widths[0])
+    x = _conv_bn(x, widths[0])
     x = layers.MaxPooling2D()(x)
     for filters in widths[1:]:
-        x = conv_bn(x, filters)
-        x = conv_bn(x, filters)
+        x = _conv_bn(x, filters)
+        x = _conv_bn(x, filters)
         x = layers.MaxPooling2D()(x)
-    # 3x3xwidth left: flatten keeps where on the face a feature fired (mouth vs brow).
-    x = layers.Flatten()(x)
-    x = layers.Dropout(0.3)(x)
-    x = layers.Dense(256, use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.Activation("relu")(x)
-    x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return Model(inputs, outputs, name="emotion_cnn")
+    return Model(inputs, _head(x, num_classes, 0.3), name="emotion_cnn")  # 3x3xwidth left
 
 
 def make_seed_model(num_classes=len(CLASSES)):
@@ -105,11 +114,6 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
     """
     from keras import layers, Model, Input
 
-    def conv_bn(x, filters):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
-        x = layers.BatchNormalization()(x)
-        return layers.Activation("relu")(x)
-
     half = IMAGE_SIZE // 2
     inputs = Input(INPUT_SHAPE, name="pixels")
     x = layers.Rescaling(1.0 / 255)(inputs)
@@ -117,21 +121,14 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
     x = layers.Reshape((half, 2, half, 2, 1))(x)
     x = layers.Permute((1, 3, 2, 4, 5))(x)
     x = layers.Reshape((half, half, 4), name="patches")(x)
-    x = conv_bn(x, widths[0])
-    x = conv_bn(x, widths[1])
+    x = _conv_bn(x, widths[0])
+    x = _conv_bn(x, widths[1])
     x = layers.MaxPooling2D()(x)
     for filters in widths[2:]:
-        x = conv_bn(x, filters)
-        x = conv_bn(x, filters)
+        x = _conv_bn(x, filters)
+        x = _conv_bn(x, filters)
         x = layers.MaxPooling2D()(x)
-    x = layers.Flatten()(x)
-    x = layers.Dropout(dropout)(x)
-    x = layers.Dense(256, use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.Activation("relu")(x)
-    x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return Model(inputs, outputs, name="emotion_cnn")
+    return Model(inputs, _head(x, num_classes, dropout), name="emotion_cnn")
 
 
 ARCHITECTURES = {"small": make_model, "wide": make_wide_model, "seed": make_seed_model, "fast": make_fast_model}
