@@ -4,9 +4,10 @@
     xvfb-run -a python benchmarks/gui_soak.py --frames 10000 --mask   # with the emoji mask on
 
 Prints resident memory at frame 1,000 and at the end, and the median, 95th
-percentile and longest Tk tick (one tick reads a frame, runs the pipeline and
-updates both panels), which frame it was, and how many full (generation 2)
-garbage collections ran and the longest of them.
+percentile and longest Tk tick (one tick shows the frame the labeller thread
+finished, updates both panels and reads the next frame; the face finder and
+the model run in that thread, off Tk's), which frame it was, and how many
+full (generation 2) garbage collections ran and the longest of them.
 """
 import argparse
 import gc

@@ -1,10 +1,13 @@
 """The Tk window behind gui.py: live feed on the left, the emoji of the current emotion on the right.
 
-One thread owns Tk. A single after() tick reads one frame, runs the live
-pipeline, updates both panels and reschedules itself; nothing in a tick
+One thread owns Tk. A single after() tick shows the last labelled frame,
+updates both panels, reads the next frame and reschedules itself. The
+labelling (face finder, emotion model, drawing) runs in one worker thread
+that never touches Tk (Labeller): a face-finder frame costs 30-50 ms on a
+2-core CPU, and inside the tick it made the window stutter. A tick never
 blocks for long (FrameSource never sleeps). The window opens at once: the
-model loads in a worker thread that never touches Tk, the camera opens and
-shows its feed meanwhile, and the tick picks the pipeline up when it is ready.
+model loads in another worker thread, the camera opens and shows its feed
+meanwhile, and the tick picks the pipeline up when it is ready.
 
 Layout: the feed takes whatever room the window has (keeping its aspect);
 the side panel (emoji, bars, controls) keeps its size; under the feed a
@@ -12,6 +15,7 @@ strip shows the latest saved pictures; the status line has a fixed height,
 so messages never make the window jump.
 """
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -119,6 +123,71 @@ def fit(frame_rgb, size=VIEW_SIZE):
     return cv2.resize(frame_rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
 
 
+def label_frame(pipeline, mask, class_names, frame, masked, repeat):
+    """In the labeller's thread: faces found and classified, the frame drawn on. No Tk here."""
+    faces = pipeline.process(frame)
+    if masked:
+        mask.draw(frame, faces, class_names)
+    # Under the mask the emoji marks the face: its box would only frame the emoji.
+    return draw_faces(frame, faces, class_names, draw_boxes=not masked), faces, repeat
+
+
+class Labeller:
+    """Runs the live pipeline on one frame at a time in a worker thread that never touches Tk.
+
+    The tick submits a frame and, on a later tick, takes the labelled frame
+    back (done()); while one is in flight the tick reads no other, so a file
+    plays every frame and a camera simply drops the ones it delivers meanwhile.
+    `lock` is held while the pipeline runs: the Tk thread takes it to switch
+    the face finder between two frames.
+    """
+
+    def __init__(self):
+        self.jobs = queue.Queue()
+        self.result = None  # (picture, faces, repeat) or an exception, set by the worker
+        self.busy = False  # a frame is in flight (read and written on the Tk thread only)
+        self.lock = threading.Lock()
+        # Not a daemon, as the loader: killed inside TensorFlow or LiteRT, a thread aborts the process.
+        self.thread = threading.Thread(target=self._run, name="labeller", daemon=False)
+        self.thread.start()
+
+    def submit(self, work, *args):
+        self.busy = True
+        self.jobs.put((work, args))
+
+    def done(self):
+        """The finished frame's result, once (None while it is in flight or none was sent)."""
+        result, self.result = self.result, None
+        if result is not None:
+            self.busy = False
+        return result
+
+    def _run(self):
+        while True:
+            try:
+                job = self.jobs.get(timeout=0.5)
+            except queue.Empty:
+                # A window destroyed without close() (a test, an embedding program) never
+                # says stop: once the main thread has finished, so does this one.
+                if threading.main_thread().is_alive():
+                    continue
+                return
+            if job is None:
+                return
+            work, args = job
+            try:
+                with self.lock:
+                    out = work(*args)
+            except Exception as exc:  # reaches the window as a message, not a silent thread death
+                out = exc
+            job = work = args = None  # hold nothing of the window's between frames
+            self.result = out
+
+    def stop(self):
+        self.jobs.put(None)
+        self.thread.join(timeout=5)
+
+
 class App:
     """The Emoji Creator window. `source` is a camera index or a path; `pipeline` a LivePipeline."""
 
@@ -138,6 +207,7 @@ class App:
         self.tick_ms = deque(maxlen=2000)  # recent tick durations, for the responsiveness check
         self.longest_tick_ms = 0.0
         self.current_label = None
+        self.next_read = 0.0  # when a file's next frame is due (time.perf_counter())
         self.pending = None  # a file's frame shown before the model was ready, still to be labelled
         self.started = time.perf_counter()
         self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
@@ -145,6 +215,7 @@ class App:
         self.opener = open_with_system  # how a thumbnail click opens a picture (tests replace it)
         self.ask_directory = filedialog.askdirectory  # 'Save to…' (tests replace it)
         self.flashes = 0
+        self.labeller = Labeller()
         if callable(make_pipeline):
             # Not a daemon: a window closed while the model loads lets the load finish before the
             # process exits (a daemon thread killed inside TensorFlow or LiteRT aborts the process).
@@ -328,7 +399,8 @@ class App:
         if self.pipeline is None or name == self.pipeline.detector_name:
             return
         try:
-            self.pipeline.set_detector(name)
+            with self.labeller.lock:  # between two frames, never under one
+                self.pipeline.set_detector(name)
         except UserError as exc:
             self.detector_var.set(self.pipeline.detector_name)
             self.say(f"{exc}".replace(", or use --detector haar", ""), error=True)
@@ -355,6 +427,7 @@ class App:
         fps = self.source.cap.get(cv2.CAP_PROP_FPS) if self.source.cap is not None else 0
         rate = self.max_fps if self.max_fps is not None else (fps if 0 < fps < 240 else 0)
         self.period_ms = 1000.0 / rate if rate and not self.source.is_camera else 0.0
+        self.next_read = time.perf_counter()
         if self.after_id is None:
             self.after_id = self.root.after(1, self.tick)
 
@@ -404,17 +477,26 @@ class App:
             self.loader = None
             self._ready(self.pipeline)
         ready = self.loader is None and self.pipeline is not None  # fixed for this whole tick
+        # A frame labelled while paused waits for the resume: a pause freezes the picture at once.
+        worked = not self.paused and self._collect()
+        busy = self.labeller.busy
         if self.source is None:
-            if self.loader is not None:  # keep polling the loader
-                self.after_id = self.root.after(30, self.tick)
-            return
+            if self.loader is not None or busy:  # keep polling the loader, or for the last frame
+                self.after_id = self.root.after(5 if busy else 30, self.tick)
+            return self._record(started, worked)
         if self.paused:
             self.after_id = self.root.after(50, self.tick)
-            return
+            return None
+        wait_ms = (self.next_read - time.perf_counter()) * 1000
+        if busy or wait_ms > 1:
+            # The frame read last is still being labelled, or the file's next frame is not due
+            # yet: come back soon (a poll costs microseconds) rather than sit on the Tk thread.
+            self.after_id = self.root.after(2 if busy else max(1, int(wait_ms)), self.tick)
+            return self._record(started, worked)
         if not ready and self.pending is not None:
             # A file waits on its first frame until the model is ready, so no frame goes unlabelled.
             self.after_id = self.root.after(30, self.tick)
-            return
+            return self._record(started, worked)
         try:
             # A file's first frame, shown while the model loaded, is labelled before the next is read.
             repeat = ready and self.pending is not None
@@ -423,34 +505,56 @@ class App:
             self.source.release()
             self.source = None
             self.say(f"{exc}. Click 'Open file…' to play a video or an image.", error=True)
-            return
+            return self._record(started, worked)
+        self.next_read = time.perf_counter() + self.period_ms / 1000
         if frame is not None:
+            worked = True
             if ready:
-                self.faces = self.pipeline.process(frame)
-                masked = self.mask_on.get()
-                if masked:
-                    self.mask.draw(frame, self.faces, self.class_names)
-                # Under the mask the emoji marks the face: its box would only frame the emoji.
-                self.frame = draw_faces(frame, self.faces, self.class_names, draw_boxes=not masked)
-                if self.faces and self.first_label_s is None:
-                    self.first_label_s = time.perf_counter() - self.started
+                # The Tk variable is read here, on the Tk thread; the worker gets a plain bool.
+                # Only plain objects go to the worker, never the App: the last reference to a Tk
+                # object dropped in another thread makes Tcl abort the process.
+                self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, frame,
+                                     self.mask_on.get(), repeat)
             else:
                 self.frame = frame  # the feed shows while the model loads
                 self.pending = None if self.source.is_camera else frame.copy()
-            self.placeholder = None
-            self.show_frame(self.frame)
-            if ready:
-                self.show_emotion(self.faces)
-            self.frames_shown += not repeat
+                self.placeholder = None
+                self.show_frame(self.frame)
+                self.frames_shown += 1
         elif self.source.ended:
             self.say(f"end of {self.source.name}: Save still works; 'Open file…' plays another")
             self.source.release()
             self.source = None
+        elapsed = self._record(started, worked)
+        if self.source is not None or self.labeller.busy:
+            delay = 2 if self.labeller.busy else max(1, int(self.period_ms - elapsed))
+            self.after_id = self.root.after(delay, self.tick)
+        return None
+
+    def _record(self, started, worked):
+        """Keep the duration of a tick that did something (showed or read a frame); returns it in ms."""
         elapsed = (time.perf_counter() - started) * 1000
-        self.tick_ms.append(elapsed)
-        self.longest_tick_ms = max(self.longest_tick_ms, elapsed)
-        if self.source is not None:
-            self.after_id = self.root.after(max(1, int(self.period_ms - elapsed)), self.tick)
+        if worked:
+            self.tick_ms.append(elapsed)
+            self.longest_tick_ms = max(self.longest_tick_ms, elapsed)
+        return elapsed
+
+    def _collect(self):
+        """Show the frame the labeller finished, if it has; True when one was shown."""
+        result = self.labeller.done()
+        if result is None:
+            return False
+        if isinstance(result, Exception):
+            self.say(f"this frame could not be labelled ({type(result).__name__}: {result})", error=True)
+            return False
+        self.frame, self.faces, repeat = result
+        if self.faces and self.first_label_s is None:
+            self.first_label_s = time.perf_counter() - self.started
+        self.placeholder = None
+        self.show_frame(self.frame)
+        self.show_emotion(self.faces)
+        self.frames_shown += not repeat
+        return True
 
     def show_frame(self, frame, bgr=True):
         self.shown = (frame, bgr)
@@ -617,4 +721,5 @@ class App:
         if self.source is not None:
             self.source.release()
             self.source = None
+        self.labeller.stop()
         self.root.destroy()
