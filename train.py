@@ -81,7 +81,8 @@ def parse_args(argv=None):
                         "recipe (200 epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, "
                         "without erasing (the first shipped model); 'seed': the tutorial's")
     p.add_argument("--epochs", type=int,
-                   help="epochs (default: the recipe's: 13 fast, 200 wide, 60 small, 50 seed)")
+                   help="epochs (default: the recipe's: "
+                        + ", ".join(f"{r.epochs} {name}" for name, r in RECIPES.items()) + ")")
     p.add_argument("--batch-size", type=int, help="batch size (default: the recipe's: 128 fast, 64 others)")
     p.add_argument("--erasing", type=float, metavar="P",
                    help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 small)")

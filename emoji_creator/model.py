@@ -109,7 +109,7 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
     --layers); and the 24x24 stage has one convolution, not two, at narrower
     widths. 0.58M parameters, about 4x the images per second of the shipped net
     on a 2-core CPU. Dropout is lighter (0.2) than the long recipes' 0.3: a
-    22-epoch run under-fits first. A wider version (32-48-96-192) trained for
+    28-epoch run under-fits first. A wider version (32-48-96-192) trained for
     7 epochs in the same time scored less (docs/fast_training.md).
     """
     from keras import layers, Model, Input

@@ -684,7 +684,10 @@ class App:
         except OSError as exc:
             self.say(f"cannot save into {folder} ({exc.strerror or exc}): {advice(exc, PICK_FOLDER)}", error=True)
             return False
+        from .saving import clean_leftovers
+
         self.save_dir = folder
+        clean_leftovers(folder)  # what a killed save left there, as at start-up
         self.load_strip()
         self.say(f"Save now writes into {folder}")
         return True
