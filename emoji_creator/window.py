@@ -183,9 +183,11 @@ class Labeller:
             job = work = args = None  # hold nothing of the window's between frames
             self.result = out
 
-    def stop(self):
+    def stop(self, wait=True):
+        """Let the worker end after the frame in hand (wait: until it has; a frame takes < 0.1 s)."""
         self.jobs.put(None)
-        self.thread.join(timeout=5)
+        if wait:
+            self.thread.join(timeout=5)
 
 
 class App:
@@ -229,6 +231,8 @@ class App:
         clean_leftovers(self.save_dir)
         root.title("Emoji Creator")
         root.protocol("WM_DELETE_WINDOW", self.close)
+        # However the window goes (close(), or a program that destroys it), the labeller stops.
+        root.bind("<Destroy>", lambda e: e.widget is root and self.labeller.stop(wait=False), add="+")
         # Every usual way out, and Save whatever the Shift or Caps Lock state.
         for key in ("<Escape>", "<KeyPress-q>", "<KeyPress-Q>", "<Control-q>", "<Control-w>"):
             root.bind(key, lambda e: self.close())

@@ -147,6 +147,36 @@ def test_face_finder_switches_live_in_the_window(app_for, clip):
     pump(root, lambda: app.frames_shown > before + 3 and app.faces)
 
 
+
+def test_a_slow_pipeline_never_holds_the_window(app_for, clip):
+    """The face finder and the model run off the Tk thread: a frame that takes 0.3 s to label
+    leaves every tick short, and the frames still arrive labelled."""
+    root, app = app_for("--source", str(clip))
+    pump(root, lambda: app.faces)
+    real = app.pipeline.process
+
+    def slow(frame):
+        time.sleep(0.3)
+        return real(frame)
+
+    app.pipeline.process = slow
+    app.tick_ms.clear()
+    app.longest_tick_ms = 0.0
+    shown = app.frames_shown
+    pump(root, lambda: app.frames_shown >= shown + 3)
+    assert app.faces and app.longest_tick_ms < 150, f"a tick took {app.longest_tick_ms:.0f} ms"
+    app.quit_button.invoke()
+    assert not app.labeller.thread.is_alive()  # Quit ends the worker too
+
+
+def test_the_window_names_itself_emoji_creator_with_an_emoji_icon(app_for):
+    root, app = app_for("--source", "7")
+    root.update()
+    # What a taskbar groups by, not "Tk". Tk keeps only the first letter of a class name capital.
+    assert root.winfo_class() == "Emoji creator"
+    assert root.title() == "Emoji Creator"
+    assert app.icon.width() == 64 and app.icon.height() == 64
+
 @pytest.mark.parametrize("key", ["<KeyPress-q>", "<KeyPress-Q>", "<Control-q>", "<Control-w>", "<Escape>"])
 def test_every_usual_quit_key_closes_the_window(app_for, clip, key):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
