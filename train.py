@@ -1,6 +1,6 @@
 """Train the emotion CNN on FER2013 and save emotion_model.h5.
 
-    python train.py                          # data/train + data/test, the CPU recipe (fast): ~20 min, ~66-67%
+    python train.py                          # data/train + data/test, the CPU recipe (fast): ~18 min, ~66%
     python train.py --model wide             # the shipped model's recipe: 200 epochs, ~70%; a GPU job (~12 min)
     python train.py --data ../shared/fer2013 # another folder with train/ and test/
     python train.py --data fer2013.csv       # the original CSV (PrivateTest is the test score)
@@ -77,7 +77,7 @@ def parse_args(argv=None):
     p.add_argument("--data", type=Path, default=DEFAULT_DATA,
                    help="folder with train/ and test/ class folders, or fer2013.csv (default: data/)")
     p.add_argument("--model", choices=sorted(RECIPES), default="fast",
-                   help="'fast' (default): the CPU recipe, ~20 min on 2 cores; 'wide': the shipped CNN and "
+                   help="'fast' (default): the CPU recipe, ~18 min on 2 cores; 'wide': the shipped CNN and "
                         "recipe (200 epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, "
                         "without erasing (the first shipped model); 'seed': the tutorial's")
     p.add_argument("--epochs", type=int,
@@ -150,7 +150,7 @@ def main(argv=None):
         print(f"data: {len(data['train'][0])} training, {len(data['val'][0])} validation, "
               f"{len(data['test'][0])} test images from {args.data}")
         faster = None if recipe.model == "fast" else (
-            "'python train.py --model fast' trains a ~65% model in 15-25 minutes on a 2-core CPU; "
+            "'python train.py --model fast' trains a ~66% model in about 18 minutes on a 2-core CPU; "
             "this recipe is meant for a GPU (README: Training)")
         result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                        verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,
