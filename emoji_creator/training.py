@@ -40,6 +40,8 @@ class Recipe:
     erasing: float = 0.5  # chance per image of one random rectangle replaced by noise (0 disables)
     class_weight_power: float = 0.5  # 0 disables class weights
     seed: int = 1337
+    teacher: str = ""  # distillation: the model file whose answers the net also learns from ("" = none)
+    distill: float = 0.0  # the teacher's share of each target (the true label has the rest)
 
 
 RECIPES = {
@@ -147,7 +149,12 @@ def make_dataset(x, y, batch_size, shuffle=False, augment=None, seed=0, erasing=
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     n = len(CLASSES)
-    ds = ds.map(lambda a, b: (tf.cast(a, tf.float32), tf.one_hot(b, n)), num_parallel_calls=tf.data.AUTOTUNE)
+    soft = np.ndim(y) == 2  # distillation: rows of target probabilities, not class numbers
+
+    def pixels_and_targets(a, b):
+        return tf.cast(a, tf.float32), tf.cast(b, tf.float32) if soft else tf.one_hot(b, n)
+
+    ds = ds.map(pixels_and_targets, num_parallel_calls=tf.data.AUTOTUNE)
     if augment is not None:
         ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
     if erasing:
@@ -232,8 +239,11 @@ def _portable_stream_class():
                     images = augment_numpy(images, rng, shift=self.recipe.shift)
                 if self.recipe.erasing:
                     images = erase_numpy(images, self.recipe.erasing, rng)
-            batch = (images.astype(np.float32), self.onehot[labels])
-            return batch + (self.weight[labels],) if self.weight is not None else batch
+            soft = labels.ndim == 2  # distillation: target probabilities, not class numbers
+            batch = (images.astype(np.float32), labels.astype(np.float32) if soft else self.onehot[labels])
+            if self.weight is None:
+                return batch
+            return batch + (self.weight[labels.argmax(axis=1) if soft else labels],)
 
     return PortableStream
 
@@ -618,7 +628,9 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         compile_model(model, recipe, steps)
 
     cw = class_weights(y_tr, recipe.class_weight_power) if recipe.class_weight_power else None
-    train_ds = training_stream(x_tr, y_tr, recipe, stream_seed, class_weight=cw)
+    teacher = _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume) if recipe.teacher else None
+    targets = y_tr if teacher is None else mix_targets(teacher["train"], y_tr, recipe.distill)
+    train_ds = training_stream(x_tr, targets, recipe, stream_seed, class_weight=cw)
     val_ds = validation_stream(x_val, y_val)
     tf_data = keras_backend() == "tensorflow"
     started = {"at": time.time(), "before": before}
@@ -664,6 +676,9 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         "test_single_view_accuracy": float((one_view.argmax(axis=1) == y_te).mean()),
         "best_val_accuracy": best,
     }
+    if teacher is not None:
+        result["teacher"] = {"file": recipe.teacher, "share": recipe.distill,
+                             "test_accuracy": teacher["test_accuracy"]}
     if base is not None:
         # Each network alone (one view), so the report shows what joining gained.
         nets = members(model)
@@ -694,6 +709,43 @@ def resume_seed(seed, epochs_done):
     fresh run of a nearby seed (1338 is not 1337 resumed after one epoch).
     """
     return (seed + 1_000_003 * epochs_done) % 2**32  # any seed a fresh run accepts can be resumed
+
+
+def mix_targets(teacher_probs, labels, share):
+    """Distillation targets: `share` of the teacher's probabilities, the rest the true label."""
+    onehot = np.eye(len(CLASSES), dtype=np.float32)[labels]
+    return (share * teacher_probs + (1.0 - share) * onehot).astype(np.float32)
+
+
+def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
+    """The teacher's answers on the training faces (and its own test score), computed once per run.
+
+    Its answers are averaged over the app's test-time views, as the app would
+    answer, and taken on the faces as they are: the mirror is one of the
+    views, and the recipe's shifts of a few pixels barely move them. They are
+    kept in the checkpoint folder, so a resumed run learns from the same
+    answers even if the teacher file has been replaced since.
+    """
+    from .model import load_emotion_model, make_predictor
+
+    kept = ckpt_dir / "teacher.npz"
+    if resume and kept.is_file():
+        with np.load(kept) as f:
+            return {"train": f["train"], "test_accuracy": float(f["test_accuracy"])}
+    model, names = load_emotion_model(recipe.teacher)
+    if tuple(names) != tuple(CLASSES):
+        raise UserError(f"{recipe.teacher} predicts {', '.join(names)}, not this app's classes: "
+                        "it cannot teach this net")
+    started = time.time()
+    predict = make_predictor(model)
+    probs = predict(x_tr).astype(np.float32)
+    test_accuracy = float((predict(x_te).argmax(axis=1) == y_te).mean())
+    print(f"teacher {recipe.teacher}: {test_accuracy:.2%} on the test split; its answers on "
+          f"{len(x_tr)} training faces took {time.time() - started:.0f} s")
+    partial = kept.with_name(".teacher-partial.npz")  # renamed into place whole, never half-written
+    np.savez(partial, train=probs, test_accuracy=test_accuracy)
+    os.replace(partial, kept)
+    return {"train": probs, "test_accuracy": test_accuracy}
 
 
 def _join_base(ckpt_dir, join, resume):

@@ -89,6 +89,34 @@ def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, 
     assert len(members(join_models([joined, old]))) == 3
 
 
+def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data, tmp_path, capsys):
+    from emoji_creator.model import load_emotion_model, make_predictor
+    from emoji_creator.training import mix_targets
+
+    out = tmp_path / "student.h5"
+    args = ["--data", str(tiny_data), "--epochs", "1", "--batch-size", "16", "--teacher", str(trained_model),
+            "--distill", "0.7", "--output", str(out), "--report-dir", str(tmp_path / "report"),
+            "--checkpoint-dir", str(tmp_path / "ckpt")]
+    assert train.main(args) == 0
+    check_contract(out)
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert metrics["teacher"]["file"] == str(trained_model) and metrics["teacher"]["share"] == 0.7
+    assert metrics["recipe"]["teacher"] == str(trained_model)
+    assert "teacher" in capsys.readouterr().out
+    # The targets it learnt from: 0.7 of the teacher's answers (the app's views) + 0.3 of the label.
+    kept = np.load(tmp_path / "ckpt" / "teacher.npz")
+    from emoji_creator.data import load_folder_split
+
+    x, y, _ = load_folder_split(tiny_data / "train")
+    teacher, _ = load_emotion_model(trained_model)
+    np.testing.assert_allclose(kept["train"], make_predictor(teacher)(x), atol=1e-4)
+    mixed = mix_targets(kept["train"], y, 0.7)
+    np.testing.assert_allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
+    assert (mixed.argmax(axis=1) == y).mean() > 0.2
+    # A student never replaces its own teacher.
+    assert train.main(["--data", str(tiny_data), "--teacher", str(out), "--output", str(out)]) == 2
+    assert "replace its teacher" in capsys.readouterr().err
+
 def write_csv(path, tiny_data, bad_row=False):
     from emoji_creator.data import read_image
 
