@@ -113,6 +113,10 @@ def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data
     mixed = mix_targets(kept["train"], y, 0.7)
     np.testing.assert_allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
     assert (mixed.argmax(axis=1) == y).mean() > 0.2
+    # A resumed run learns from the answers kept at its start: the teacher is not asked again.
+    capsys.readouterr()
+    assert train.main(args + ["--resume"]) == 0
+    assert "its answers on" not in capsys.readouterr().out
     # A student never replaces its own teacher.
     assert train.main(["--data", str(tiny_data), "--teacher", str(out), "--output", str(out)]) == 2
     assert "replace its teacher" in capsys.readouterr().err
