@@ -40,11 +40,14 @@ t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 import gui
 root, app = gui.build(sys.argv[1:])
-mapped = []
-root.bind("<Map>", lambda e: mapped or mapped.append(time.perf_counter() - t0))
+# Polled, not a <Map> binding: the window sizes itself inside build() (its minimum size is
+# measured there), and Tk may map it before a binding made here could see the event.
+mapped = [time.perf_counter() - t0] if root.winfo_viewable() else []
 deadline = time.time() + 120
 while app.first_label_s is None and time.time() < deadline:
     root.update()
+    if not mapped and root.winfo_viewable():
+        mapped.append(time.perf_counter() - t0)
     time.sleep(0.002)
 label = time.perf_counter() - t0 if app.first_label_s is not None else float("nan")
 print(f"@@gui {{mapped[0] if mapped else float('nan'):.3f}} {{label:.3f}} "
