@@ -29,6 +29,17 @@ def _conv_bn(x, filters):
     return layers.Activation("relu")(x)
 
 
+def _double_stages(x, widths):
+    """For each width: two conv-BN-ReLU blocks, then 2x2 max-pooling (each stage halves the side)."""
+    from keras import layers
+
+    for filters in widths:
+        x = _conv_bn(x, filters)
+        x = _conv_bn(x, filters)
+        x = layers.MaxPooling2D()(x)
+    return x
+
+
 def _head(x, num_classes, dropout):
     """Flatten (keeps where on the face a feature fired: mouth vs brow), dense 256, softmax."""
     from keras import layers
@@ -61,10 +72,7 @@ def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
     x = layers.Rescaling(1.0 / 255)(inputs)
     x = _conv_bn(x, widths[0])
     x = layers.MaxPooling2D()(x)
-    for filters in widths[1:]:
-        x = _conv_bn(x, filters)
-        x = _conv_bn(x, filters)
-        x = layers.MaxPooling2D()(x)
+    x = _double_stages(x, widths[1:])
     return Model(inputs, _head(x, num_classes, 0.3), name="emotion_cnn")  # 3x3xwidth left
 
 
@@ -124,10 +132,7 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
     x = _conv_bn(x, widths[0])
     x = _conv_bn(x, widths[1])
     x = layers.MaxPooling2D()(x)
-    for filters in widths[2:]:
-        x = _conv_bn(x, filters)
-        x = _conv_bn(x, filters)
-        x = layers.MaxPooling2D()(x)
+    x = _double_stages(x, widths[2:])
     return Model(inputs, _head(x, num_classes, dropout), name="emotion_cnn")
 
 

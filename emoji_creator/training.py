@@ -711,6 +711,16 @@ def resume_seed(seed, epochs_done):
     return (seed + 1_000_003 * epochs_done) % 2**32  # any seed a fresh run accepts can be resumed
 
 
+def _model_of_our_classes(path, otherwise):
+    """The model in `path`, checked to predict this app's classes (UserError saying `otherwise` if not)."""
+    from .model import load_emotion_model
+
+    model, names = load_emotion_model(path)
+    if tuple(names) != tuple(CLASSES):
+        raise UserError(f"{path} predicts {', '.join(names)}, not this app's classes: {otherwise}")
+    return model
+
+
 def mix_targets(teacher_probs, labels, share):
     """Distillation targets: `share` of the teacher's probabilities, the rest the true label."""
     onehot = np.eye(len(CLASSES), dtype=np.float32)[labels]
@@ -726,16 +736,13 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
     kept in the checkpoint folder, so a resumed run learns from the same
     answers even if the teacher file has been replaced since.
     """
-    from .model import load_emotion_model, make_predictor
+    from .model import make_predictor
 
     kept = ckpt_dir / "teacher.npz"
     if resume and kept.is_file():
         with np.load(kept) as f:
             return {"train": f["train"], "test_accuracy": float(f["test_accuracy"])}
-    model, names = load_emotion_model(recipe.teacher)
-    if tuple(names) != tuple(CLASSES):
-        raise UserError(f"{recipe.teacher} predicts {', '.join(names)}, not this app's classes: "
-                        "it cannot teach this net")
+    model = _model_of_our_classes(recipe.teacher, "it cannot teach this net")
     started = time.time()
     predict = make_predictor(model)
     probs = predict(x_tr).astype(np.float32)
@@ -762,8 +769,6 @@ def _join_base(ckpt_dir, join, resume):
         if not resume:
             kept.unlink(missing_ok=True)  # left by an earlier run: it must not join a later --resume of this one
         return None
-    base, names = load_emotion_model(join)
-    if tuple(names) != tuple(CLASSES):
-        raise UserError(f"{join} predicts {', '.join(names)}, not this app's classes: it cannot be joined")
+    base = _model_of_our_classes(join, "it cannot be joined")
     save_model(base, kept)
     return base
