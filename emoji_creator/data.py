@@ -203,6 +203,17 @@ def class_weights(labels, power=0.5):
     return {i: float(v) for i, v in enumerate(w)}
 
 
+def hold_out(x, y, share, seed):
+    """(x, y) split into ((x, y) to train on, (x, y) held out): `share` of each class held out,
+    picked by `seed`, so the same seed always holds out the same images (a resumed run too)."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(y), bool)
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        held[rng.choice(idx, int(round(share * len(idx))), replace=False)] = True
+    return (x[~held], y[~held]), (x[held], y[held])
+
+
 DATA_ENV = "EMOJI_CREATOR_DATA"
 
 
