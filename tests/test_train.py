@@ -2,6 +2,7 @@
 import csv
 import json
 import shutil
+import sys
 
 import keras
 import numpy as np
@@ -170,6 +171,26 @@ def test_holdout_validates_on_training_images_and_a_resume_keeps_them(tiny_data,
 def test_a_run_without_holdout_says_the_test_split_also_validates(trained_model):
     metrics = json.loads((trained_model.parent / "report" / "metrics.json").read_text())
     assert metrics["validation"] == "test/ (PublicTest), also the test score: 28 images"
+
+
+def test_join_tool_averages_model_files_and_never_writes_over_one(trained_model, tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import join
+
+    from emoji_creator.model import load_emotion_model, members
+
+    other = tmp_path / "other.h5"
+    shutil.copy(trained_model, other)
+    out = tmp_path / "teacher.h5"
+    assert join.main([str(trained_model), str(other), "--output", str(out)]) == 0
+    check_contract(out)
+    assert len(members(load_emotion_model(out)[0])) == 2
+    before = out.read_bytes()
+    assert join.main([str(trained_model), str(other), "--output", str(out)]) == 2  # exists: refused
+    assert out.read_bytes() == before and "name a new file" in capsys.readouterr().err
+    assert join.main([str(trained_model), "--output", str(tmp_path / "one.h5")]) == 2
+    assert join.main([str(trained_model), str(tmp_path / "missing.h5"), "--output", str(tmp_path / "x.h5")]) == 2
+    assert "no such model file" in capsys.readouterr().err
 
 
 def test_train_on_csv(tiny_data, tmp_path, capsys):

@@ -1,0 +1,96 @@
+"""Quantised LiteRT copies of a model: PublicTest accuracy, milliseconds a face and size, each.
+
+    python benchmarks/quantize.py [--data ../shared/fer2013] [--rounds 3] [MODEL.h5 ...]
+
+Issue 24 asks whether a bigger net can be made cheap enough for the live loop
+(3 ms a face). This converts each model four ways, as LiteRT's converter offers:
+float32 (what the app runs today), float16 weights, dynamic-range int8 (int8
+weights, float activations) and full int8 (int8 weights and activations,
+calibrated on 500 training faces; float in and out, so the app's contract and
+raw 0..255 pixels stay). Each is scored on PublicTest with the app's views and
+timed on single faces, rounds interleaved so all see the same machine.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+CALIBRATION_FACES = 500
+
+
+def convert(model, kind, calibration):
+    """The model as a LiteRT flatbuffer, quantised as `kind` says."""
+    import contextlib
+    import io
+
+    import tensorflow as tf
+
+    from emoji_creator import native_stderr_quiet
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if kind == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif kind == "dynamic int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif kind == "full int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: ([face[None]] for face in calibration)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    # The converter prints its settings and the C++ side logs every step of the conversion.
+    with contextlib.redirect_stdout(io.StringIO()), native_stderr_quiet():
+        return converter.convert()
+
+
+def main(argv=None):
+    from emoji_creator import DEFAULT_MODEL, native_stderr_quiet, quiet_libraries
+
+    quiet_libraries()
+    with native_stderr_quiet():  # TensorFlow's import-time lines
+        import tensorflow  # noqa: F401
+    from emoji_creator.data import load_dataset
+    from emoji_creator.model import (_in_chunks, app_views, averaging_views, litert_predictor,
+                                     load_emotion_model)
+    from model_speed import time_calls
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("models", nargs="*", type=Path, default=[DEFAULT_MODEL])
+    p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "fer2013")
+    p.add_argument("--rounds", type=int, default=3, help="rounds of 500 single-face calls (default 3)")
+    args = p.parse_args(argv)
+    data = load_dataset(args.data)
+    x, y = data["test"]
+    x = x.astype(np.float32)
+    x_tr = data["train"][0]
+    pick = np.random.default_rng(0).choice(len(x_tr), CALIBRATION_FACES, replace=False)
+    calibration = x_tr[pick].astype(np.float32)
+
+    rows = {}  # (model, kind) -> (predictor, flatbuffer bytes)
+    for path in args.models:
+        model, _ = load_emotion_model(path)
+        for kind in ("float32", "float16", "dynamic int8", "full int8"):
+            flat = convert(model, kind, calibration)
+            rows[str(path), kind] = (averaging_views(_in_chunks(litert_predictor(flat)), app_views(model)), len(flat))
+    face = x[:1]
+    times = {key: [] for key in rows}
+    for _ in range(args.rounds):
+        for key, (fn, _) in rows.items():
+            times[key].append(time_calls(fn, face, 500)[0])
+    print(f"{len(x)} test images, the app's views; ms a face: median of {args.rounds} rounds of 500 calls")
+    width = max(len(str(path)) for path in args.models)
+    for key, (fn, size) in rows.items():
+        probs = fn(x)
+        acc = (probs.argmax(axis=1) == y).mean() * 100
+        recall = min(((probs.argmax(axis=1) == y) & (y == c)).sum() / (y == c).sum() for c in range(probs.shape[1]))
+        print(f"  {key[0]:{width}s}  {key[1]:12s}  {acc:5.2f}%  lowest recall {recall * 100:4.1f}%  "
+              f"{np.median(times[key]):.2f} ms/face (rounds {', '.join(f'{t:.2f}' for t in times[key])})  "
+              f"{size / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()
