@@ -219,6 +219,7 @@ def check_resume(args, ckpt):
         saved = state["recipe"]
     except (OSError, ValueError, KeyError, TypeError):
         return  # a damaged state: load_latest falls back or says so
+    saved = {"holdout": 0.0, **saved}  # runs from before --holdout validated on the data's own split
     changed = [f"--{name.replace('_', '-')} {given} (the run has {saved.get(name)})"
                for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),
                                    ("holdout", args.holdout))

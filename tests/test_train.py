@@ -166,6 +166,13 @@ def test_holdout_validates_on_training_images_and_a_resume_keeps_them(tiny_data,
     assert second["validation"] == first["validation"] and second["recipe"]["holdout"] == 0.3
     assert train.main(common + ["--holdout", "0.7", "--restart"]) == 2
     assert "--holdout is the share of training images to validate on: 0 to 0.5" in capsys.readouterr().err
+    # A run from before --holdout (no such field in its state) validated on the data's own split.
+    unit = latest_unit(tmp_path / "ckpt")
+    state = json.loads((unit / "state.json").read_text())
+    del state["recipe"]["holdout"]
+    (unit / "state.json").write_text(json.dumps(state))
+    assert train.main(common + ["--epochs", "3", "--resume", "--holdout", "0.3"]) == 2
+    assert "--holdout 0.3 (the run has 0.0)" in capsys.readouterr().err
 
 
 def test_a_run_without_holdout_says_the_test_split_also_validates(trained_model):
