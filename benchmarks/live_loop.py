@@ -39,7 +39,12 @@ HOLD = 12
 
 def tutorial_runner(model_path):
     import cv2
-    import keras
+
+    from emoji_creator import native_stderr_quiet, quiet_libraries
+
+    quiet_libraries()
+    with native_stderr_quiet():  # TensorFlow's import-time lines
+        import keras
 
     model = keras.models.load_model(model_path, compile=False)
 
