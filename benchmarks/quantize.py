@@ -1,6 +1,6 @@
 """Quantised LiteRT copies of a model: PublicTest accuracy, milliseconds a face and size, each.
 
-    python benchmarks/quantize.py [--data ../shared/fer2013] [--rounds 3] [MODEL.h5 ...]
+    python benchmarks/quantize.py [--data ../shared/fer2013] [--rounds 3] [--mirror] [MODEL.h5 ...]
 
 Issue 24 asks whether a bigger net can be made cheap enough for the live loop
 (3 ms a face). This converts each model four ways, as LiteRT's converter offers:
@@ -54,7 +54,7 @@ def main(argv=None):
     with native_stderr_quiet():  # TensorFlow's import-time lines
         import tensorflow  # noqa: F401
     from emoji_creator.data import load_dataset
-    from emoji_creator.model import (_in_chunks, app_views, averaging_views, litert_predictor,
+    from emoji_creator.model import (MIRROR, _in_chunks, app_views, averaging_views, litert_predictor,
                                      load_emotion_model)
     from model_speed import time_calls
 
@@ -62,6 +62,8 @@ def main(argv=None):
     p.add_argument("models", nargs="*", type=Path, default=[DEFAULT_MODEL])
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "fer2013")
     p.add_argument("--rounds", type=int, default=3, help="rounds of 500 single-face calls (default 3)")
+    p.add_argument("--mirror", action="store_true",
+                   help="average face and mirror for every model, ensembles too (default: the app's views)")
     args = p.parse_args(argv)
     data = load_dataset(args.data)
     x, y = data["test"]
@@ -75,13 +77,14 @@ def main(argv=None):
         model, _ = load_emotion_model(path)
         for kind in ("float32", "float16", "dynamic int8", "full int8"):
             flat = convert(model, kind, calibration)
-            rows[str(path), kind] = (averaging_views(_in_chunks(litert_predictor(flat)), app_views(model)), len(flat))
+            views = MIRROR if args.mirror else app_views(model)
+            rows[str(path), kind] = (averaging_views(_in_chunks(litert_predictor(flat)), views), len(flat))
     face = x[:1]
     times = {key: [] for key in rows}
     for _ in range(args.rounds):
         for key, (fn, _) in rows.items():
             times[key].append(time_calls(fn, face, 500)[0])
-    print(f"{len(x)} test images, the app's views; ms a face: median of {args.rounds} rounds of 500 calls")
+    print(f"{len(x)} test images, {'face + mirror' if args.mirror else 'the app' + chr(39) + 's views'}; ms a face: median of {args.rounds} rounds of 500 calls")
     width = max(len(str(path)) for path in args.models)
     for key, (fn, size) in rows.items():
         probs = fn(x)
