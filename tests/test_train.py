@@ -3,6 +3,7 @@ import csv
 import json
 import shutil
 import sys
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -91,7 +92,7 @@ def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, 
 
 
 def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data, tmp_path, capsys):
-    from emoji_creator.model import load_emotion_model, make_predictor
+    from emoji_creator.model import MIRROR, load_emotion_model, make_predictor
     from emoji_creator.training import mix_targets
 
     out = tmp_path / "student.h5"
@@ -110,7 +111,7 @@ def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data
 
     x, y, _ = load_folder_split(tiny_data / "train")
     teacher, _ = load_emotion_model(trained_model)
-    np.testing.assert_allclose(kept["train"], make_predictor(teacher)(x), atol=1e-4)
+    np.testing.assert_allclose(kept["train"], make_predictor(teacher, views=MIRROR)(x), atol=1e-4)
     mixed = mix_targets(kept["train"], y, 0.7)
     np.testing.assert_allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
     # The label's share: 0.3 on the true class over the teacher's 0.7 (a one-epoch teacher's
@@ -198,6 +199,20 @@ def test_join_tool_averages_model_files_and_never_writes_over_one(trained_model,
     assert join.main([str(trained_model), "--output", str(tmp_path / "one.h5")]) == 2
     assert join.main([str(trained_model), str(tmp_path / "missing.h5"), "--output", str(tmp_path / "x.h5")]) == 2
     assert "no such model file" in capsys.readouterr().err
+
+
+def test_an_ensemble_teacher_answers_on_face_and_mirror(trained_model, tmp_path, capsys):
+    # The app gives an ensemble one view; as a teacher, whose time is free, it gets the mirror too.
+    from emoji_creator.model import MIRROR, join_models, load_emotion_model, make_predictor, save_model
+    from emoji_creator.training import RECIPES, _teacher
+
+    net, _ = load_emotion_model(trained_model)
+    pair = join_models([net, load_emotion_model(trained_model)[0]])
+    save_model(pair, tmp_path / "pair.h5")
+    x = np.random.default_rng(1).integers(0, 256, (6, 48, 48, 1)).astype(np.float32)
+    recipe = replace(RECIPES["fast"], teacher=str(tmp_path / "pair.h5"), distill=0.5)
+    got = _teacher(tmp_path, recipe, x, x, np.zeros(6, int), resume=False)
+    np.testing.assert_allclose(got["train"], make_predictor(pair, views=MIRROR)(x), atol=1e-4)
 
 
 def test_train_on_csv(tiny_data, tmp_path, capsys):
