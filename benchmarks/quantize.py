@@ -25,26 +25,23 @@ CALIBRATION_FACES = 500
 
 def convert(model, kind, calibration):
     """The model as a LiteRT flatbuffer, quantised as `kind` says."""
-    import contextlib
-    import io
-
     import tensorflow as tf
 
     from emoji_creator import native_stderr_quiet
+    from emoji_creator.model import convert_to_litert
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if kind == "float16":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.target_spec.supported_types = [tf.float16]
-    elif kind == "dynamic int8":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    elif kind == "full int8":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: ([face[None]] for face in calibration)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    # The converter prints its settings and the C++ side logs every step of the conversion.
-    with contextlib.redirect_stdout(io.StringIO()), native_stderr_quiet():
-        return converter.convert()
+    def configure(converter):
+        if kind == "float32":
+            return
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]  # alone: dynamic-range int8
+        if kind == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        elif kind == "full int8":
+            converter.representative_dataset = lambda: ([face[None]] for face in calibration)
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+
+    with native_stderr_quiet():  # the converter's C++ side logs every step of a quantised conversion
+        return convert_to_litert(model, configure)
 
 
 def main(argv=None):

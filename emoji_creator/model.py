@@ -224,6 +224,15 @@ def load_emotion_model(path):
     return model, read_class_names(path)
 
 
+def load_model_of_our_classes(path, otherwise):
+    """The model in `path`, checked to predict this app's classes (UserError saying `otherwise` if not):
+    for a model another one is built from (a --join base, a --teacher, tools/join.py's inputs)."""
+    model, names = load_emotion_model(path)
+    if tuple(names) != tuple(CLASSES):
+        raise UserError(f"{path} predicts {', '.join(names)}, not this app's classes: {otherwise}")
+    return model
+
+
 def valid_names(names):
     """True for a list of seven distinct non-empty strings, the only class list the app can show."""
     return (isinstance(names, (list, tuple)) and len(names) == len(CLASSES)
@@ -384,15 +393,22 @@ def _padded(batch, size):
     return np.concatenate([batch, np.zeros((size - len(batch),) + batch.shape[1:], np.float32)])
 
 
-def convert_to_litert(model):
-    """The model as a LiteRT flatbuffer (bytes). Needs TensorFlow."""
+def convert_to_litert(model, configure=None):
+    """The model as a LiteRT flatbuffer (bytes). Needs TensorFlow.
+
+    configure: called with the converter before it converts, to set options
+    (benchmarks/quantize.py quantises this way); the app converts as it is.
+    """
     import contextlib
     import io
 
     import tensorflow as tf
 
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if configure is not None:
+        configure(converter)
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints the whole signature
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+        return converter.convert()
 
 
 def _litert_predictor(model, threads=2):

@@ -533,7 +533,7 @@ def timing_callback(recipe, steps, val_images, epochs_left, faster=None):
                 self.report(steps * recipe.batch_size / per_epoch, per_epoch, per_epoch)
             elif self.epochs_seen == 2 and epochs_left > 2:
                 # The early estimate times training steps only; a whole epoch also holds the
-                # validation pass and the checkpoint (it ran 7-8% short for the fast recipe).
+                # validation pass and the checkpoint (it ran 4-8% short on most fast-recipe runs).
                 # The second epoch is the first without tracing: time it and say so if it moves.
                 self.revised = now - self.began + (epochs_left - 2) * (now - self.epoch_began)
                 if abs(self.revised - self.estimate) > 0.05 * self.estimate:
@@ -626,7 +626,8 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     x_tr, y_tr = data["train"]
     x_val, y_val = data["val"]
     x_te, y_te = data["test"]
-    validation = "PublicTest" if data_name.endswith(".csv") else "test/ (PublicTest), also the test score"
+    from_csv = data_name.endswith(".csv")  # fer2013.csv: PublicTest validates, PrivateTest is the score
+    validation = "PublicTest" if from_csv else "test/ (PublicTest), also the test score"
     if recipe.holdout:
         # Settings chosen on a held-out part of the training images never saw the test score's faces.
         from .data import hold_out
@@ -689,7 +690,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
 
     result = {
         "data": data_name,
-        "test_split": "PrivateTest" if data_name.endswith(".csv") else "test/ (PublicTest)",
+        "test_split": "PrivateTest" if from_csv else "test/ (PublicTest)",
         "validation": f"{validation}: {len(x_val)} images",
         "recipe": asdict(recipe),
         "epochs_trained": len(history.get("loss", [])),
@@ -743,16 +744,6 @@ def resume_seed(seed, epochs_done):
     return (seed + 1_000_003 * epochs_done) % 2**32  # any seed a fresh run accepts can be resumed
 
 
-def _model_of_our_classes(path, otherwise):
-    """The model in `path`, checked to predict this app's classes (UserError saying `otherwise` if not)."""
-    from .model import load_emotion_model
-
-    model, names = load_emotion_model(path)
-    if tuple(names) != tuple(CLASSES):
-        raise UserError(f"{path} predicts {', '.join(names)}, not this app's classes: {otherwise}")
-    return model
-
-
 def mix_targets(teacher_probs, labels, share):
     """Distillation targets: `share` of the teacher's probabilities, the rest the true label."""
     onehot = np.eye(len(CLASSES), dtype=np.float32)[labels]
@@ -771,13 +762,13 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
     folder, so a resumed run learns from the same answers even if the teacher
     file has been replaced since.
     """
-    from .model import MIRROR, make_predictor
+    from .model import MIRROR, load_model_of_our_classes, make_predictor
 
     kept = ckpt_dir / "teacher.npz"
     if resume and kept.is_file():
         with np.load(kept) as f:
             return {"train": f["train"], "test_accuracy": float(f["test_accuracy"])}
-    model = _model_of_our_classes(recipe.teacher, "it cannot teach this net")
+    model = load_model_of_our_classes(recipe.teacher, "it cannot teach this net")
     started = time.time()
     predict = make_predictor(model, views=MIRROR)
     probs = predict(x_tr).astype(np.float32)
@@ -793,7 +784,7 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
 def _join_base(ckpt_dir, join, resume):
     """The model a run joins its network to, or None: the copy kept in the
     checkpoint folder once there is one, else the file given with --join."""
-    from .model import load_emotion_model, save_model
+    from .model import load_emotion_model, load_model_of_our_classes, save_model
 
     kept = ckpt_dir / "join_base.h5"
     if resume and kept.is_file():
@@ -804,6 +795,6 @@ def _join_base(ckpt_dir, join, resume):
         if not resume:
             kept.unlink(missing_ok=True)  # left by an earlier run: it must not join a later --resume of this one
         return None
-    base = _model_of_our_classes(join, "it cannot be joined")
+    base = load_model_of_our_classes(join, "it cannot be joined")
     save_model(base, kept)
     return base

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(argv=None):
-    from emoji_creator import CLASSES, UserError, native_stderr_quiet, quiet_libraries
+    from emoji_creator import UserError, native_stderr_quiet, quiet_libraries
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="+", type=Path, help="two or more model files")
@@ -36,15 +36,9 @@ def main(argv=None):
             if not path.is_file():
                 raise UserError(f"{path}: no such model file")
         with native_stderr_quiet():
-            from emoji_creator.model import join_models, load_emotion_model, members, save_model
+            from emoji_creator.model import join_models, load_model_of_our_classes, members, save_model
 
-            loaded = []
-            for path in args.models:
-                model, names = load_emotion_model(path)
-                if tuple(names) != tuple(CLASSES):
-                    raise UserError(f"{path} predicts {', '.join(names)}, not this app's classes")
-                loaded.append(model)
-            joined = join_models(loaded)
+            joined = join_models([load_model_of_our_classes(path, "it cannot be joined") for path in args.models])
             save_model(joined, args.output)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
