@@ -12,6 +12,8 @@
                                              # train a second network and ship the two averaged
     python train.py --teacher emotion_model.h5 --output student.h5
                                              # distillation: learn from a trained model's answers too
+    python train.py --model student --teacher teacher.h5 --output student.h5
+                                             # the shipped net's size, learning 70% from a teacher (~1.5 h)
 
 The new model replaces --output only once training has finished; a report
 (metrics.json, confusion_matrix.png, curves.png) is written to --report-dir.
@@ -84,7 +86,8 @@ def parse_args(argv=None):
     p.add_argument("--model", choices=sorted(RECIPES), default="fast",
                    help="'fast' (default): the CPU recipe, ~18 min on 2 cores; 'wide': the shipped CNN and "
                         "recipe (200 epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, "
-                        "without erasing (the first shipped model); 'seed': the tutorial's")
+                        "without erasing (the first shipped model); 'seed': the tutorial's; 'student': the shipped net's size "
+                        "in the fast net's shape, learning from --teacher (~1.5 h on 2 CPU cores)")
     p.add_argument("--epochs", type=int,
                    help="epochs (default: the recipe's: "
                         + ", ".join(f"{r.epochs} {name}" for name, r in RECIPES.items()) + ")")
@@ -101,9 +104,9 @@ def parse_args(argv=None):
     p.add_argument("--teacher", type=Path, metavar="MODEL",
                    help="distillation: the net also learns from this model's answers on each training face "
                         "(e.g. the shipped emotion_model.h5, or an ensemble made with --join)")
-    p.add_argument("--distill", type=float, metavar="SHARE", default=0.5,
+    p.add_argument("--distill", type=float, metavar="SHARE",
                    help="with --teacher: the teacher's share of each training target, the true label has the "
-                        "rest (default: 0.5)")
+                        "rest (default: the recipe's: 0.7 student, 0.5 others)")
     p.add_argument("--holdout", type=float, metavar="SHARE",
                    help="validate on this share of the training images (each class alike, picked by --seed), "
                         "held out from training, so settings can be chosen without looking at the test score "
@@ -145,10 +148,15 @@ def main(argv=None):
         if not args.teacher.is_file():
             print(f"error: --teacher {args.teacher}: no such model file", file=sys.stderr)
             return 2
-        if not 0 < args.distill <= 1:
+        share = args.distill if args.distill is not None else (recipe.distill or 0.5)
+        if not 0 < share <= 1:
             print("error: --distill is the teacher's share of each target: more than 0, at most 1", file=sys.stderr)
             return 2
-        recipe = replace(recipe, teacher=str(args.teacher), distill=args.distill)
+        recipe = replace(recipe, teacher=str(args.teacher), distill=share)
+    elif recipe.distill and not args.resume:
+        print(f"error: the {args.model} recipe learns from a teacher: pass --teacher MODEL (a model file, or "
+              f"several joined with tools/join.py; README: Training)", file=sys.stderr)
+        return 2
     if args.join is not None and not args.join.is_file():
         print(f"error: --join {args.join}: no such model file; pass the emotion_model.h5 to add a network to",
               file=sys.stderr)
@@ -177,8 +185,8 @@ def main(argv=None):
 
         data = load_dataset(args.data)
         faster = None if recipe.model == "fast" else (
-            "'python train.py --model fast' trains a ~66% model in about 18 minutes on a 2-core CPU; "
-            "this recipe is meant for a GPU (README: Training)")
+            "'python train.py --model fast' trains a ~66% model in about 18 minutes on a 2-core CPU"
+            + ("" if recipe.model == "student" else "; this recipe is meant for a GPU (README: Training)"))
         result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                        verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,
                        process_started=STARTED, faster=faster)

@@ -125,6 +125,21 @@ def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data
     assert train.main(["--data", str(tiny_data), "--teacher", str(out), "--output", str(out)]) == 2
     assert "replace its teacher" in capsys.readouterr().err
 
+def test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it(trained_model, tiny_data, tmp_path, capsys):
+    out = tmp_path / "student.h5"
+    args = ["--data", str(tiny_data), "--model", "student", "--epochs", "1", "--batch-size", "16",
+            "--output", str(out), "--report-dir", str(tmp_path / "report"), "--checkpoint-dir", str(tmp_path / "ckpt")]
+    assert train.main(args) == 2
+    err = capsys.readouterr().err
+    assert "--teacher" in err and "Traceback" not in err and not out.exists()
+    assert train.main(args + ["--teacher", str(trained_model)]) == 0
+    check_contract(out)
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert metrics["teacher"]["share"] == 0.7 and metrics["recipe"]["model"] == "student"
+    shipped = keras.models.load_model(DEFAULT_MODEL, compile=False).count_params()
+    assert abs(metrics["parameters"] / shipped - 1) < 0.05  # the shipped net's size, in the folded shape
+
+
 def write_csv(path, tiny_data, bad_row=False):
     from emoji_creator.data import read_image
 
