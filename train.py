@@ -13,7 +13,7 @@
     python train.py --teacher emotion_model.h5 --output student.h5
                                              # distillation: learn from a trained model's answers too
     python train.py --model student --teacher teacher.h5 --output student.h5
-                                             # the shipped net's size, learning 70% from a teacher (~1.5 h)
+                                             # the shipped net's size, learning 70% from a teacher (~1.6 h)
 
 The new model replaces --output only once training has finished; a report
 (metrics.json, confusion_matrix.png, curves.png) is written to --report-dir.
@@ -86,8 +86,8 @@ def parse_args(argv=None):
     p.add_argument("--model", choices=sorted(RECIPES), default="fast",
                    help="'fast' (default): the CPU recipe, ~18 min on 2 cores; 'wide': the shipped CNN and "
                         "recipe (200 epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, "
-                        "without erasing (the first shipped model); 'seed': the tutorial's; 'student': the shipped net's size "
-                        "in the fast net's shape, learning from --teacher (~1.5 h on 2 CPU cores)")
+                        "without erasing (the first shipped model); 'seed': the tutorial's; 'student': the "
+                        "shipped net's size in the fast net's shape, learning from --teacher (~1.6 h on 2 CPU cores)")
     p.add_argument("--epochs", type=int,
                    help="epochs (default: the recipe's: "
                         + ", ".join(f"{r.epochs} {name}" for name, r in RECIPES.items()) + ")")

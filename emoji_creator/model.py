@@ -140,10 +140,10 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
 def make_student_model(num_classes=len(CLASSES)):
     """The fast net's folded shape at the shipped widths (32-64-128-256): the distilled student.
 
-    1.72M parameters, like the shipped net, but 1.9 ms a face with the mirror
-    average against its 2.3 (no convolution at 48x48), and it trains at ~300
-    images/s on 2 CPU cores against 206 (benchmarks/train_speed.py). Dropout
-    as the long recipes': 0.3.
+    1.72M parameters, like the shipped net, but 1.72 ms a face with the mirror
+    average against its 2.21 (no convolution at 48x48; benchmarks/quantize.py),
+    and it trains at ~300 images/s on 2 CPU cores against 206. Dropout as the
+    long recipes': 0.3. Its first run: 68.5% in 97 min (docs/distillation.md).
     """
     return make_fast_model(num_classes, widths=(32, 64, 128, 256), dropout=0.3)
 

@@ -125,6 +125,7 @@ def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data
     assert train.main(["--data", str(tiny_data), "--teacher", str(out), "--output", str(out)]) == 2
     assert "replace its teacher" in capsys.readouterr().err
 
+
 def test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it(trained_model, tiny_data, tmp_path, capsys):
     out = tmp_path / "student.h5"
     args = ["--data", str(tiny_data), "--model", "student", "--epochs", "1", "--batch-size", "16",
