@@ -106,7 +106,7 @@ def parse_args(argv=None):
                         "(e.g. the shipped emotion_model.h5, or an ensemble made with --join)")
     p.add_argument("--distill", type=float, metavar="SHARE",
                    help="with --teacher: the teacher's share of each training target, the true label has the "
-                        "rest (default: the recipe's: 0.7 student, 0.5 others)")
+                        "rest (default: the recipe's: 0.7 student, 0.5 others); 0 without --teacher: none")
     p.add_argument("--holdout", type=float, metavar="SHARE",
                    help="validate on this share of the training images (each class alike, picked by --seed), "
                         "held out from training, so settings can be chosen without looking at the test score "
@@ -153,9 +153,12 @@ def main(argv=None):
             print("error: --distill is the teacher's share of each target: more than 0, at most 1", file=sys.stderr)
             return 2
         recipe = replace(recipe, teacher=str(args.teacher), distill=share)
+    elif args.distill == 0:  # e.g. the student recipe alone, as a control for what its teacher adds
+        recipe = replace(recipe, distill=0.0)
     elif recipe.distill and not args.resume:
         print(f"error: the {args.model} recipe learns from a teacher: pass --teacher MODEL (a model file, or "
-              f"several joined with tools/join.py; README: Training)", file=sys.stderr)
+              f"several joined with tools/join.py; README: Training), or --distill 0 to train it alone",
+              file=sys.stderr)
         return 2
     if args.join is not None and not args.join.is_file():
         print(f"error: --join {args.join}: no such model file; pass the emotion_model.h5 to add a network to",

@@ -139,6 +139,16 @@ def test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it(trained_mo
     assert metrics["teacher"]["share"] == 0.7 and metrics["recipe"]["model"] == "student"
     shipped = keras.models.load_model(DEFAULT_MODEL, compile=False).count_params()
     assert abs(metrics["parameters"] / shipped - 1) < 0.05  # the shipped net's size, in the folded shape
+    # --distill 0: the same recipe alone (the control for what the teacher adds).
+    alone = ["--output", str(tmp_path / "alone.h5"), "--report-dir", str(tmp_path / "r2"),
+             "--checkpoint-dir", str(tmp_path / "c2")]
+    assert train.main(args[:-6] + alone + ["--distill", "0"]) == 0
+    metrics = json.loads((tmp_path / "r2" / "metrics.json").read_text())
+    assert "teacher" not in metrics and metrics["recipe"]["distill"] == 0 and metrics["recipe"]["model"] == "student"
+    # Resumed without repeating --distill 0, it goes on alone (the run's own recipe).
+    assert train.main(args[:-6] + alone + ["--resume", "--epochs", "2"]) == 0
+    metrics = json.loads((tmp_path / "r2" / "metrics.json").read_text())
+    assert "teacher" not in metrics and metrics["epochs_trained"] == 2
 
 
 def write_csv(path, tiny_data, bad_row=False):
