@@ -155,6 +155,10 @@ def main(argv=None):
         recipe = replace(recipe, teacher=str(args.teacher), distill=share)
     elif args.distill == 0:  # e.g. the student recipe alone, as a control for what its teacher adds
         recipe = replace(recipe, distill=0.0)
+    elif args.distill is not None and not args.resume:  # a share of nothing would silently train alone
+        print("error: --distill is the share of each target taken from --teacher MODEL: pass the teacher too, "
+              "or --distill 0 to train without one", file=sys.stderr)
+        return 2
     elif recipe.distill and not args.resume:
         print(f"error: the {args.model} recipe learns from a teacher: pass --teacher MODEL (a model file, or "
               f"several joined with tools/join.py; README: Training), or --distill 0 to train it alone",
@@ -223,6 +227,8 @@ def check_resume(args, ckpt):
     """--resume goes on with the run's own recipe and data; refuse options that would change them."""
     import json
 
+    from emoji_creator.saving import same_file
+
     units = ckpt.units()
     state_file = units[0][1] / "state.json" if units else ckpt.path / "state.json"
     try:
@@ -235,6 +241,12 @@ def check_resume(args, ckpt):
                for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),
                                    ("holdout", args.holdout))
                if given is not None and saved.get(name) is not None and given != saved.get(name)]
+    # The run learns from the teacher's answers kept at its start; another teacher or share would be ignored.
+    share = (saved.get("distill") or 0.0) if saved.get("teacher") else 0.0
+    if args.distill is not None and args.distill != share:
+        changed.append(f"--distill {args.distill} (the run has {share})")
+    if args.teacher is not None and not (saved.get("teacher") and same_file(args.teacher, saved["teacher"])):
+        changed.append(f"--teacher {args.teacher} (the run has {saved.get('teacher') or 'none'})")
     if state.get("data") and Path(state["data"]).resolve() != Path(args.data).resolve():
         changed.append(f"--data {args.data} (the run trains on {state['data']})")
     if changed:

@@ -133,6 +133,9 @@ def test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it(trained_mo
     assert train.main(args) == 2
     err = capsys.readouterr().err
     assert "--teacher" in err and "Traceback" not in err and not out.exists()
+    # A share with no teacher to take it from is refused, not quietly trained alone.
+    assert train.main(args + ["--distill", "0.5"]) == 2
+    assert "--teacher" in capsys.readouterr().err and not out.exists()
     assert train.main(args + ["--teacher", str(trained_model)]) == 0
     check_contract(out)
     metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
@@ -149,6 +152,12 @@ def test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it(trained_mo
     assert train.main(args[:-6] + alone + ["--resume", "--epochs", "2"]) == 0
     metrics = json.loads((tmp_path / "r2" / "metrics.json").read_text())
     assert "teacher" not in metrics and metrics["epochs_trained"] == 2
+    # A resume cannot add a teacher or change the share: the run would ignore them.
+    for change in (["--teacher", str(trained_model)], ["--distill", "0.7"]):
+        assert train.main(args[:-6] + alone + ["--resume", "--epochs", "3"] + change) == 2
+        err = capsys.readouterr().err
+        assert change[0] in err and "--restart" in err and "Traceback" not in err
+    assert json.loads((tmp_path / "r2" / "metrics.json").read_text())["epochs_trained"] == 2
 
 
 def write_csv(path, tiny_data, bad_row=False):
