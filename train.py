@@ -193,7 +193,7 @@ def main(argv=None):
         data = load_dataset(args.data)
         faster = None if recipe.model == "fast" else (
             "'python train.py --model fast' trains a ~66% model in about 18 minutes on a 2-core CPU"
-            + ("" if recipe.model == "student" else "; this recipe is meant for a GPU (README: Training)"))
+            + ("" if recipe.cpu_friendly else "; this recipe is meant for a GPU (README: Training)"))
         result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                        verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,
                        process_started=STARTED, faster=faster)

@@ -43,6 +43,7 @@ class Recipe:
     teacher: str = ""  # distillation: the model file whose answers the net also learns from ("" = none)
     distill: float = 0.0  # the teacher's share of each target (the true label has the rest)
     holdout: float = 0.0  # share of the training images held out to validate on (0: the data's own split)
+    cpu_friendly: bool = False  # planned for a 2-core CPU (else train.py's long-run note says "meant for a GPU")
 
 
 RECIPES = {
@@ -52,7 +53,8 @@ RECIPES = {
     # idle 2-core CPU for ~66% (docs/fast_training.md). No class weights: in a run this
     # short they cost about half a point overall (disgust, 1.5% of the faces, pays for it).
     "fast": Recipe(model="fast", epochs=28, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
-                   warmup_epochs=1, augment_kind="crop", erasing=0.0, class_weight_power=0.0),
+                   warmup_epochs=1, augment_kind="crop", erasing=0.0, class_weight_power=0.0,
+                   cpu_friendly=True),
     # The shipped model: the wide net, regularised by random erasing, 200 epochs. 70.2% on
     # PublicTest with the mirror average (69.3% for seed 1338); 68.9% after 60 epochs (README).
     "wide": Recipe(),
@@ -61,7 +63,7 @@ RECIPES = {
     # 2 CPU cores). Batch 128 at twice the wide recipe's rate (linear scaling); the cheap crop
     # augmentation plus the wide recipe's erasing and class weights.
     "student": Recipe(model="student", epochs=50, batch_size=128, learning_rate=2e-3, weight_decay=5e-4,
-                      augment_kind="crop", distill=0.7),
+                      augment_kind="crop", distill=0.7, cpu_friendly=True),
     # The first shipped net: 1.10M parameters, no erasing, 60 epochs. It under-fits with
     # erasing on (69% training accuracy after 40 epochs) and over-fits without (78%).
     "small": Recipe(model="small", epochs=60, erasing=0.0),
