@@ -68,7 +68,7 @@ def held_out(choose, score, masks, y):
 
 
 def main(argv=None):
-    from emoji_creator import UserError, quiet_libraries
+    from emoji_creator import quiet_libraries
     from emoji_creator.data import load_dataset
     from emoji_creator.model import CLASSES, ONE_VIEW, load_emotion_model, make_predictor, view
 
@@ -78,15 +78,12 @@ def main(argv=None):
     p.add_argument("--halvings", type=int, default=10)
     args = p.parse_args(argv)
     quiet_libraries()
-    try:
-        x, y = load_dataset(args.data)["test"]
-        x = x.astype(np.float32)
-        probs = {}  # model -> (face, mirror) probabilities
-        for path in args.models:
-            predict = make_predictor(load_emotion_model(path)[0], views=ONE_VIEW)
-            probs[str(path)] = (predict(x), predict(view(x, 0, True)))
-    except UserError as exc:
-        sys.exit(f"error: {exc}")
+    x, y = load_dataset(args.data)["test"]
+    x = x.astype(np.float32)
+    probs = {}  # model -> (face, mirror) probabilities
+    for path in args.models:
+        predict = make_predictor(load_emotion_model(path)[0], views=ONE_VIEW)
+        probs[str(path)] = (predict(x), predict(view(x, 0, True)))
     masks = halvings(y, args.halvings)
     names = list(probs)
     print(f"{len(y)} PublicTest faces; held out: chosen on half, scored on the other, "
@@ -123,4 +120,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from emoji_creator import run_tool
+
+    sys.exit(run_tool(main))

@@ -33,6 +33,7 @@ from emoji_creator import CASCADE_PATH, CLASSES, DEFAULT_MODEL  # noqa: E402
 from emoji_creator.clip import SCENARIOS, fer_faces, scenario_frames  # noqa: E402
 from emoji_creator.data import find_data  # noqa: E402
 from emoji_creator.detectors import DETECTORS  # noqa: E402
+from emoji_creator.model import check_model_file  # noqa: E402
 
 HOLD = 12
 
@@ -231,6 +232,7 @@ def main(argv=None):
     p.add_argument("--box-scale", action="store_true", help="sweep the box scale of each detector and stop")
     p.add_argument("--costs", action="store_true", help="only time one call of each detector at three resolutions")
     args = p.parse_args(argv)
+    check_model_file(args.model)  # before minutes of work, not at the first loop that needs it
 
     import cv2
 
@@ -294,4 +296,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from emoji_creator import run_tool
+
+    sys.exit(run_tool(main))

@@ -26,6 +26,20 @@ class UserError(Exception):
     """
 
 
+def run_tool(main):
+    """Run a benchmark's or tool's main(): a UserError (a missing model or data folder, say)
+    becomes its one line on stderr and exit status 2, as in the three scripts. Returns the exit
+    status: main's own if it returns a number, else 0 (some return their rows for the tests)."""
+    import sys
+
+    try:
+        status = main()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return status if isinstance(status, int) else 0
+
+
 def fraction(text):
     """argparse type: a fraction of the frame between 0.01 and 1 (refuses nan)."""
     import argparse

@@ -215,12 +215,18 @@ def save_model(model, path, class_names=CLASSES):
         tmp.unlink(missing_ok=True)
 
 
-def load_emotion_model(path):
-    """Load and check a model file; returns (model, class_names). Raises UserError with the fix."""
+def check_model_file(path):
+    """`path` as a Path if it names a file; else the UserError every script and benchmark gives."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"model file {path} not found: train one with 'python train.py' "
-                        f"(or pass --model PATH to an existing emotion_model.h5)")
+        raise UserError(f"model file {path} not found: train one with 'python train.py', or name an "
+                        f"existing model file (useIt.py and gui.py: --model PATH)")
+    return path
+
+
+def load_emotion_model(path):
+    """Load and check a model file; returns (model, class_names). Raises UserError with the fix."""
+    path = check_model_file(path)
     import keras
 
     try:
@@ -560,9 +566,7 @@ def load_live_model(model_path, quiet=False):
     """
     import sys
 
-    model_path = Path(model_path)
-    if not model_path.is_file():
-        load_emotion_model(model_path)  # raises the usual one-line UserError
+    model_path = check_model_file(model_path)
     model_hash = file_sha256(model_path)
     cache = cache_path(model_path)
     found = read_cache(cache, model_hash)

@@ -122,3 +122,15 @@ def test_saves_never_overwrite_and_leave_no_partial_files(tmp_path, monkeypatch)
     with pytest.raises(UserError, match="free some space"):
         saving.save_picture(frame, tmp_path / "new", now=now)
     assert sorted(p.name for p in (tmp_path / "new").iterdir()) == sorted([a.name, b.name])
+
+
+
+@pytest.mark.parametrize("command", [["benchmarks/model_speed.py", "NOPE"], ["benchmarks/live_loop.py", "--model", "NOPE"]])
+def test_benchmarks_name_a_missing_model_in_one_line(command, tmp_path):
+    # The benchmarks and tools share the scripts' rule: a UserError is one line and exit status 2.
+    missing = str(tmp_path / "nope.h5")
+    run = subprocess.run([sys.executable, str(ROOT / command[0])] + [missing if a == "NOPE" else a for a in command[1:]],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines()[-1].startswith(f"error: model file {missing} not found")
+    assert "Traceback" not in run.stderr
