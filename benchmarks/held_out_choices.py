@@ -61,10 +61,9 @@ def class_weights_for_floor(p, y, floor=RECALL_FLOOR, step=1.03, steps=200):
     return w
 
 
-def held_out(choose, score, masks, y):
-    """Mean and range of score(choose(half), other half), over every mask both ways."""
-    s = [score(choose(a), b) for m in masks for a, b in ((m, ~m), (~m, m))]
-    return np.mean(s), min(s), max(s)
+def held_out(choose, score, masks):
+    """score(choose(half), other half) for every mask both ways: one row (or value) per split."""
+    return np.array([score(choose(a), b) for m in masks for a, b in ((m, ~m), (~m, m))])
 
 
 def main(argv=None):
@@ -98,25 +97,24 @@ def main(argv=None):
             combos.setdefault(len(parts), {})[desc] = sum(parts) / len(parts)
     for runs, cand in sorted(combos.items()):
         best = max(cand, key=lambda k: accuracy(cand[k], y))
-        mean, lo, hi = held_out(lambda m: max(cand, key=lambda k: accuracy(cand[k][m], y[m])),
-                                lambda k, m: accuracy(cand[k][m], y[m]), masks, y)
+        acc_h = held_out(lambda m: max(cand, key=lambda k: accuracy(cand[k][m], y[m])),
+                         lambda k, m: accuracy(cand[k][m], y[m]), masks)
         print(f"  {runs} runs, {len(cand):3d} ways: best on all of PublicTest {accuracy(cand[best], y):.2f}% "
-              f"({best}); chosen on a half {mean:.2f}% ({lo:.2f}-{hi:.2f})")
+              f"({best}); chosen on a half {acc_h.mean():.2f}% ({acc_h.min():.2f}-{acc_h.max():.2f})")
 
     print(f"\n2. class weights lifting every recall to {RECALL_FLOOR:.0f}% (face + mirror)")
     for n in names:
         pm = (probs[n][0] + probs[n][1]) / 2
         w_all = class_weights_for_floor(pm, y)
-        acc_h = held_out(lambda m: class_weights_for_floor(pm[m], y[m]),
-                         lambda w, m: accuracy(pm[m] * w, y[m]), masks, y)
-        low_h = held_out(lambda m: class_weights_for_floor(pm[m], y[m]),
-                         lambda w, m: recalls(pm[m] * w, y[m]).min(), masks, y)
+        # One fit per half, scored two ways: accuracy and the lowest recall on the other half.
+        acc_h, low_h = held_out(lambda m: class_weights_for_floor(pm[m], y[m]),
+                                lambda w, m: (accuracy(pm[m] * w, y[m]), recalls(pm[m] * w, y[m]).min()), masks).T
         r0, r1 = recalls(pm, y), recalls(pm * w_all, y)
         print(f"  {n}: plain {accuracy(pm, y):.2f}%, lowest recall {r0.min():.1f}% ({CLASSES[r0.argmin()]})")
         print(f"    weights from all of it ({', '.join(f'{c} x{v:.2f}' for c, v in zip(CLASSES, w_all) if v != 1)}): "
               f"{accuracy(pm * w_all, y):.2f}%, lowest recall {r1.min():.1f}% ({CLASSES[r1.argmin()]})")
-        print(f"    held out: {acc_h[0]:.2f}% ({acc_h[1]:.2f}-{acc_h[2]:.2f}), "
-              f"lowest recall {low_h[0]:.1f}% ({low_h[1]:.1f}-{low_h[2]:.1f}) on a half")
+        print(f"    held out: {acc_h.mean():.2f}% ({acc_h.min():.2f}-{acc_h.max():.2f}), "
+              f"lowest recall {low_h.mean():.1f}% ({low_h.min():.1f}-{low_h.max():.1f}) on a half")
 
 
 if __name__ == "__main__":

@@ -124,7 +124,6 @@ def test_saves_never_overwrite_and_leave_no_partial_files(tmp_path, monkeypatch)
     assert sorted(p.name for p in (tmp_path / "new").iterdir()) == sorted([a.name, b.name])
 
 
-
 @pytest.mark.parametrize("command", [["benchmarks/model_speed.py", "NOPE"], ["benchmarks/live_loop.py", "--model", "NOPE"]])
 def test_benchmarks_name_a_missing_model_in_one_line(command, tmp_path):
     # The benchmarks and tools share the scripts' rule: a UserError is one line and exit status 2.
