@@ -66,7 +66,8 @@ def main(argv=None):
     x, y = data["test"]
     x = x.astype(np.float32)
     x_tr = data["train"][0]
-    pick = np.random.default_rng(0).choice(len(x_tr), CALIBRATION_FACES, replace=False)
+    # A small data folder (a smoke run) calibrates on all its training faces.
+    pick = np.random.default_rng(0).choice(len(x_tr), min(CALIBRATION_FACES, len(x_tr)), replace=False)
     calibration = x_tr[pick].astype(np.float32)
 
     rows = {}  # (model, kind) -> (predictor, flatbuffer bytes)
