@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, fraction, quiet_libraries
+from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, fraction, quiet_libraries, run_script
 from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
 
 
@@ -37,7 +37,8 @@ def parse_args(argv=None):
                    help="where Save writes (default: save/; 'Save to…' in the window changes it)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
-                   help="face finder: 'haar' (the default) or 'blazeface' (finds tilted, dark and far faces too)")
+                   help="face finder: 'haar' (the default), 'blazeface' (finds tilted, dark and far faces too) "
+                        "or 'yunet' (OpenCV's neural finder)")
     p.add_argument("--min-face", type=fraction, default=MIN_FACE, metavar="FRACTION",
                    help=f"smallest face given a label, as a fraction of the frame's shorter side (default: {MIN_FACE})")
     p.add_argument("--emoji-dir", type=Path, default=EMOJI_DIR, help=argparse.SUPPRESS)
@@ -87,4 +88,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

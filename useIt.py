@@ -3,6 +3,7 @@
     python useIt.py                                # camera 0, in an OpenCV window; q or Esc quits
     python useIt.py --source clip.mp4              # a video file, an image, or a folder of images
     python useIt.py --detector blazeface           # MediaPipe's face finder instead of Haar
+    python useIt.py --detector yunet               # OpenCV's YuNet
     python useIt.py --source clip.mp4 --no-window --log faces.csv
 
 Ends by printing the number of frames and faces and the frames per second.
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from emoji_creator import DEFAULT_MODEL, UserError, fraction, positive_int, quiet_libraries
+from emoji_creator import DEFAULT_MODEL, UserError, fraction, positive_int, quiet_libraries, run_script
 from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
 
 WINDOW = "Emoji Creator - q or Esc quits"
@@ -27,8 +28,8 @@ def parse_args(argv=None):
     p.add_argument("--source", default="0", help="camera index, video file, image file or image folder (default: 0)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
-                   help="face finder: 'haar' (OpenCV's cascade, the default) or 'blazeface' (finds tilted, "
-                        "dark, partly hidden and far faces too)")
+                   help="face finder: 'haar' (OpenCV's cascade, the default), 'blazeface' (MediaPipe's: finds "
+                        "tilted, dark, partly hidden and far faces too) or 'yunet' (OpenCV's own neural finder)")
     p.add_argument("--min-face", type=fraction, default=MIN_FACE, metavar="FRACTION",
                    help=f"smallest face given a label, as a fraction of the frame's shorter side "
                         f"(default: {MIN_FACE}, a face about 2 m from a webcam)")
@@ -51,10 +52,13 @@ def window_closed(cv2):
 
 
 def open_log(path, inputs):
-    """The CSV log, opened as a new file: never one of the run's inputs, never an earlier file."""
-    from emoji_creator.saving import check_not_input
+    """The CSV log, opened as a new file: never one of the run's inputs (reads: [(name, path)]),
+    never an earlier file, never a device or a FIFO."""
+    from emoji_creator.files import check_writes, kind
 
-    check_not_input(path, inputs, "--log")
+    check_writes([("--log", path)], inputs)
+    if kind(path) not in ("missing", "file"):
+        raise UserError(f"--log {path} is a {kind(path)}, not a regular file: name a new .csv file")
     try:
         return open(path, "x", newline="")
     except FileExistsError:
@@ -89,7 +93,10 @@ def main(argv=None):
     try:
         source = FrameSource(args.source)  # first: a wrong source is reported before the model loads
         if args.log:
-            log_file = open_log(args.log, [source.path, args.model])
+            from emoji_creator.model import cache_path
+
+            log_file = open_log(args.log, [("the source", source.path), ("--model", args.model),
+                                           ("the model's compiled cache", cache_path(args.model))])
         pipeline = LivePipeline(args.model, detector=args.detector, min_face=args.min_face)
         if log_file is not None:
             log = csv.writer(log_file)
@@ -162,4 +169,4 @@ def _main_thread():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

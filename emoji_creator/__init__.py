@@ -40,6 +40,40 @@ def run_tool(main):
     return status if isinstance(status, int) else 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so a script ends as on Ctrl-C: files closed, one line."""
+
+
+def raise_on_sigterm():
+    """From now on SIGTERM raises Terminated in the main thread; returns the old handler (or None)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def on_term(signum, frame):
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, on_term)
+
+
+def run_script(main):
+    """A script's `sys.exit(run_script(main))`: Ctrl-C or SIGTERM before main's own handlers are in
+    place (while TensorFlow imports, say) is one line and exit 130 / 143, never a traceback."""
+    import sys
+
+    try:
+        raise_on_sigterm()
+        return main()
+    except Terminated:
+        print("\nstopped (SIGTERM) before anything was written", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        print("\ninterrupted before anything was written", file=sys.stderr)
+        return 130
+
+
 def fraction(text):
     """argparse type: a fraction of the frame between 0.01 and 1 (refuses nan)."""
     import argparse
@@ -75,6 +109,7 @@ def quiet_libraries(verbose=False):
     if not verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own lines ("[mjpeg @ ...] error count")
         os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
         import cv2  # may be imported already, so its level is set directly too
 

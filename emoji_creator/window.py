@@ -31,6 +31,7 @@ from PIL import Image, ImageTk
 
 from . import CLASSES, EMOJI_DIR, UserError
 from .detectors import DEFAULT_DETECTOR, DETECTORS
+from .files import is_regular, open_image
 from .live import EmojiMask, FrameSource, draw_faces
 from .saving import advice, save_picture
 
@@ -48,18 +49,21 @@ SAVE_MODES = (("composite", "frame + emoji"), ("frame", "frame only"))
 KEYS_HELP = "keys: s save · m emoji mask · space pause · q or Esc quit"
 
 
+MAX_THUMB_SOURCE = 64_000_000  # a saved picture larger than this (8000x8000) gets no thumbnail
+
+
 def load_emojis(folder=EMOJI_DIR, class_names=CLASSES, size=EMOJI_PX):
     """{class: PIL RGBA image} for the emoji files present (resized to size x size, or as the file
     is for size=None), and the list of missing files."""
     images, missing = {}, []
     for name in class_names:
         path = Path(folder) / f"{name}.png"
-        try:
-            with Image.open(path) as im:
-                im = im.convert("RGBA")
-                images[name] = im.resize((size, size), Image.LANCZOS) if size else im.copy()
-        except (OSError, ValueError):
+        im = open_image(path, max_pixels=16_000_000)  # regular files only: a FIFO would hang the start
+        if im is None:
             missing.append(path)
+            continue
+        im = im.convert("RGBA")
+        images[name] = im.resize((size, size), Image.LANCZOS) if size else im
     return images, missing
 
 
@@ -202,6 +206,7 @@ class App:
         self.root = root
         self.pipeline, self.load_error = None, None
         self.save_dir = Path(save_dir or DEFAULT_SAVE_DIR)
+        self.emoji_dir = Path(emoji_dir)
         self.class_names = CLASSES
         self.max_fps = max_fps  # None: a file's own frame rate; 0: as fast as possible
         self.source, self.frame, self.faces = None, None, []
@@ -243,11 +248,11 @@ class App:
             root.bind(key, lambda e: self.toggle_mask())
         self.paused, self.closed = False, False
         try:  # the happy emoji as the window's icon (taskbar, Alt-Tab)
-            with Image.open(Path(emoji_dir) / "happy.png") as im:
-                icon = im.convert("RGBA").resize((64, 64), Image.LANCZOS)
+            icon = open_image(Path(emoji_dir) / "happy.png", max_pixels=16_000_000)
+            icon = icon.convert("RGBA").resize((64, 64), Image.LANCZOS)
             self.icon = ImageTk.PhotoImage(icon, master=root)
             root.iconphoto(True, self.icon)
-        except (OSError, ValueError, tk.TclError):
+        except (AttributeError, OSError, ValueError, tk.TclError):  # no icon file: Tk's own
             pass
         # Tk's loop runs in C: without a regular Python callback, Ctrl-C in the terminal
         # waits for the next event (a mouse move). A quiet heartbeat lets it through at once.
@@ -611,6 +616,7 @@ class App:
             return None
         picture = self.picture()
         try:
+            self.check_save_dir(self.save_dir)
             path = save_picture(picture, self.save_dir, elsewhere=PICK_FOLDER)
         except UserError as exc:
             self.say(str(exc), error=True)
@@ -634,16 +640,14 @@ class App:
             label.destroy()
         self.thumbs = []
         try:
-            found = sorted((p for p in self.save_dir.glob("*.png") if not p.name.startswith(".")),
+            found = sorted((p for p in self.save_dir.glob("*.png") if not p.name.startswith(".") and is_regular(p)),
                            key=lambda p: p.stat().st_mtime)[-THUMBS:]
         except OSError:
             found = []
         for path in found:
-            try:
-                with Image.open(path) as im:
-                    self.add_thumb(path, im.convert("RGB"))
-            except (OSError, ValueError):
-                continue  # not a picture after all: no thumbnail
+            im = open_image(path, max_pixels=MAX_THUMB_SOURCE)  # a FIFO, a bomb, a fake: no thumbnail
+            if im is not None:
+                self.add_thumb(path, im.convert("RGB"))
 
     def add_thumb(self, path, image):
         image = image.copy()
@@ -679,9 +683,24 @@ class App:
         if chosen:
             self.set_save_dir(Path(chosen))
 
+    def check_save_dir(self, folder):
+        """UserError when pictures saved into folder would land among what the window reads."""
+        from .files import check_writes
+
+        try:
+            check_writes([("the save folder", folder)], [("the source", getattr(self.source, "path", None)),
+                                                          ("the emoji folder", self.emoji_dir)])
+        except UserError as exc:
+            raise UserError(f"{exc} with 'Save to…'") from None
+
     def set_save_dir(self, folder):
         import tempfile
 
+        try:
+            self.check_save_dir(folder)
+        except UserError as exc:
+            self.say(str(exc), error=True)
+            return False
         try:  # refused now, not at the next Save
             folder.mkdir(parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=folder).close()

@@ -32,14 +32,22 @@ def main(argv=None):
             raise UserError(f"--output {args.output}: the model is saved as HDF5, so its name must end in .h5")
         if args.output.exists():
             raise UserError(f"--output {args.output} exists: name a new file (nothing is written over)")
+        from emoji_creator.files import kind
+
         for path in args.models:
-            if not path.is_file():
-                raise UserError(f"{path}: no such model file")
+            if kind(path) != "file":
+                raise UserError(f"{path}: no such model file" if kind(path) == "missing" else
+                                f"{path} is a {kind(path)}, not a model file: name a .h5 model file")
         with native_stderr_quiet():
             from emoji_creator.model import join_models, load_model_of_our_classes, members, save_model
 
             joined = join_models([load_model_of_our_classes(path, "it cannot be joined") for path in args.models])
             save_model(joined, args.output)
+    except OSError as exc:  # a full disk: save_model leaves no partial file
+        from emoji_creator.files import write_failed
+
+        print(f"error: {write_failed(exc, f'the joined model {args.output}')}", file=sys.stderr)
+        return 2
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

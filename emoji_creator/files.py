@@ -1,0 +1,209 @@
+"""The file rules every script follows: open regular files only, never write over an input or an
+earlier run's work, and turn a failed write (a full disk) into one line that says what to do.
+
+    from emoji_creator.files import check_writes, keep_aside, read_regular
+    check_writes([("--output", out)], [("the data", data_dir)])   # UserError if out lies in the data
+    old = keep_aside(out)          # the model out is about to replace, kept as out.before-DATE.h5
+    data = read_regular(path)      # bytes; a FIFO or a device raises NotRegular instead of hanging
+
+A FIFO, a socket or a device opened for reading can block for ever (a FIFO
+waits for a writer) or never end, so a path is stat()ed, and opened
+non-blocking, before it is read. Names that are not valid UTF-8 are read
+through Python's own file calls: OpenCV's path functions crash on them.
+"""
+import errno
+import os
+import stat
+import time
+from pathlib import Path
+
+from . import UserError
+
+
+class NotRegular(OSError):
+    """The path names something other than a regular file (a folder, a FIFO, a device)."""
+
+
+def kind(path):
+    """'file', 'folder', 'missing', or what else it is ('FIFO', 'socket', 'device')."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return "missing"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device"
+
+
+def is_regular(path):
+    return kind(path) == "file"
+
+
+def not_a_file(path, what="file"):
+    """The message for a path that is not a regular file: missing, a folder, a FIFO or a device."""
+    k = kind(path)
+    if k == "missing":
+        return f"{path} not found"
+    return f"{path} is a {k}, not a regular {what}"
+
+
+def read_regular(path, limit=None):
+    """The bytes of a regular file (at most `limit`); NotRegular for anything else, never blocking."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegular(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read() if limit is None else f.read(limit)
+    finally:
+        os.close(fd)
+
+
+def utf8_name(path):
+    """True when the path can be handed to OpenCV (its C++ calls take UTF-8 and crash on other bytes)."""
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def printable(path):
+    """A path as it can be printed whatever its bytes (undecodable ones as \\xNN)."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _inside(child, parent):
+    try:
+        child, parent = Path(child).resolve(), Path(parent).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return child == parent or parent in child.parents
+
+
+def check_writes(writes, reads, allowed=()):
+    """Refuse, before any work, a path written that is, or lies inside, a path read, or that
+    overlaps another path written. writes, reads: [(name as the user knows it, path or None)];
+    allowed: pairs (write name, read name) that may be the same file (an --init the run
+    replaces at its end, with the old one kept aside)."""
+    from .saving import same_file
+
+    writes = [(n, Path(p)) for n, p in writes if p is not None]
+    reads = [(n, Path(p)) for n, p in reads if p is not None]
+    for wname, w in writes:
+        for rname, r in reads:
+            if (wname, rname) in allowed:
+                continue
+            if same_file(w, r) or (r.is_dir() and _inside(w, r)):
+                if same_file(w, r):
+                    raise UserError(f"{wname} {printable(w)} is also an input of this run ({rname} {printable(r)}): "
+                                    f"writing it would destroy it; {another(wname)}")
+                raise UserError(f"{wname} {printable(w)} is inside an input of this run ({rname} {printable(r)}): "
+                                f"writing there would change what it holds; {another(wname)}")
+    for i, (aname, a) in enumerate(writes):
+        for bname, b in writes[i + 1:]:
+            if same_file(a, b) or _inside(a, b) or _inside(b, a):
+                raise UserError(f"{aname} {printable(a)} and {bname} {printable(b)} overlap: one would "
+                                f"replace the other; give them separate paths")
+
+
+def another(name):
+    """'pick another --output', or 'choose another save folder' for a name that is no option."""
+    return f"pick another {name}" if name.startswith("--") else f"choose another {name.removeprefix('the ')}"
+
+
+def stamp():
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def keep_aside(path):
+    """Before `path` is replaced: keep its current bytes under path's name + '.before-DATE' (same
+    suffix), as a hard link (no copy, no extra space). Returns that name, or None if there was none."""
+    import shutil
+
+    path = Path(path)
+    if not is_regular(path):
+        return None
+    for n in range(100):
+        aside = path.with_name(f"{path.stem}.before-{stamp()}{'' if n == 0 else f'-{n}'}{path.suffix}")
+        try:
+            os.link(path, aside)  # fails rather than replace an existing file
+            return aside
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: a copy, written new
+            if not aside.exists():
+                shutil.copy2(path, aside)
+                return aside
+    raise UserError(f"too many files named {path.stem}.before-* beside {path}: move some away")
+
+
+def fresh_folder(path):
+    """`path` if it is missing or empty, else the first of path-2, path-3 ... that is: a run's
+    report never lands on an earlier run's."""
+    path = Path(path)
+
+    def free(p):
+        return not p.exists() or (p.is_dir() and not any(p.iterdir()))
+
+    if free(path):
+        return path
+    base = path.resolve()
+    for n in range(2, 10_000):
+        candidate = base.with_name(f"{base.name}-{n}")
+        if free(candidate):
+            return candidate
+    raise UserError(f"too many report folders named {path}-N: pass another --report-dir")
+
+
+def write_failed(exc, what, then=""):
+    """One line for a write that failed: what could not be written, why, and what to do.
+    then: what the user has left (e.g. 'the run is checkpointed: resume with ...')."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "the disk is full: free some space"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "that folder is not writable for you: pick another place"
+    else:
+        why = f"{exc.strerror or exc}: check the disk and the folder"
+    return f"could not write {what} ({why})" + (f"; {then}" if then else "")
+
+
+def as_disk_error(exc, folder, margin=16 << 20):
+    """exc as an OSError with its errno where a library wrapped a full disk in its own type
+    (Keras' zip writer, h5py): ENOSPC when `folder`'s disk is (nearly) full, else exc unchanged."""
+    import shutil
+
+    if isinstance(exc, OSError) and exc.errno:
+        return exc
+    try:
+        full = shutil.disk_usage(folder).free < margin
+    except OSError:
+        full = False
+    return OSError(errno.ENOSPC, "No space left on device", str(folder)) if full else exc
+
+
+def open_image(path, max_pixels=64_000_000):
+    """A regular file's picture as a loaded PIL image, or None: not a regular file, not an image,
+    or a header claiming more than max_pixels (a 'decompression bomb' is never decoded)."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        data = read_regular(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                if im.width * im.height > max_pixels:
+                    return None
+                im.load()
+                return im.copy()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
