@@ -2,13 +2,15 @@
 
     detector = make_detector("haar")        # the default: OpenCV's frontal-face cascade
     detector = make_detector("blazeface")   # MediaPipe's BlazeFace, run by LiteRT
+    detector = make_detector("yunet")       # OpenCV's YuNet (cv2.FaceDetectorYN)
     boxes, scores = detector(frame_bgr, gray)
 
-Both are loaded once and checked (a missing or corrupt model file is one
-UserError line). Both look for faces down to `min_face` of the frame's shorter
-side (default 8%: a face at ~2 m from a 640x480 webcam is ~60 px), and both
-return boxes placed on the tight crop FER2013 faces were cut with, so the
-classifier sees what it was trained on (measured by benchmarks/live_loop.py --box-scale).
+Each is loaded once and checked (a missing or corrupt model file is one
+UserError line). Each looks for faces down to `min_face` of the frame's shorter
+side (default 8%: a face at ~2 m from a 640x480 webcam is ~60 px), returns boxes
+placed on the tight crop FER2013 faces were cut with, so the classifier sees
+what it was trained on (benchmarks/live_loop.py --box-scale), and returns one
+box per face: a box lying mostly inside another is merged into it (merge_nested).
 """
 from pathlib import Path
 
@@ -17,10 +19,14 @@ import numpy as np
 
 from . import CASCADE_PATH, ROOT, UserError, native_stderr_quiet
 
-DETECTORS = ("haar", "blazeface")
+DETECTORS = ("haar", "blazeface", "yunet")
 DEFAULT_DETECTOR = "haar"  # the product is specified as a Haar-cascade box
 MIN_FACE = 0.08  # smallest face given a label, as a fraction of the frame's shorter side
 BLAZEFACE_PATH = ROOT / "models" / "face_detection_back.tflite"
+YUNET_PATH = ROOT / "models" / "face_detection_yunet_2023mar.onnx"
+# Two boxes whose overlap covers this share of the smaller one are one face: IoU alone keeps a
+# small box inside a large one (IoU 0.25 for a box of a quarter the area), a second label on one face.
+NESTED = 0.6
 
 EMPTY = np.zeros((0, 4), np.int32)
 
@@ -37,6 +43,32 @@ def scale_boxes(boxes, factor, frame_shape, shift=0.0):
     x0, y0 = np.clip(cx - side / 2, 0, w - 1), np.clip(cy - side / 2, 0, h - 1)
     x1, y1 = np.clip(cx + side / 2, 1, w), np.clip(cy + side / 2, 1, h)
     return np.round(np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)).astype(np.int32)
+
+
+def merge_nested(boxes, scores, nested=NESTED):
+    """One box per face: of boxes (x, y, w, h) whose intersection covers `nested` of the smaller
+    one, only the best is kept (the higher score; for equal scores, as Haar's are, the larger).
+    Returns (boxes, scores), best first."""
+    if len(boxes) < 2:
+        return boxes, scores
+    b = np.asarray(boxes, np.float64)
+    area = b[:, 2] * b[:, 3]
+    order = np.lexsort((-area, -np.asarray(scores, np.float64)))  # score first, then area
+    kept = []
+    for i in order:
+        if all(overlap_of_smaller(b[i], b[k]) < nested for k in kept):
+            kept.append(i)
+    kept = np.asarray(kept)
+    return np.asarray(boxes)[kept], np.asarray(scores)[kept]
+
+
+def overlap_of_smaller(a, b):
+    """Intersection of boxes a and b (x, y, w, h) over the area of the smaller one: 1 when one
+    lies inside the other, whatever their sizes."""
+    iw = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    smaller = min(a[2] * a[3], b[2] * b[3])
+    return iw * ih / smaller if smaller > 0 else 0.0
 
 
 class HaarDetector:
@@ -83,8 +115,8 @@ class HaarDetector:
         boxes = self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=4, minSize=(side, side))
         if len(boxes) == 0:
             return EMPTY, np.zeros(0, np.float32)
-        boxes = np.asarray(boxes, np.float64) / scale
-        return scale_boxes(boxes, self.BOX_SCALE, gray.shape, self.BOX_SHIFT), np.ones(len(boxes), np.float32)
+        boxes, scores = merge_nested(np.asarray(boxes, np.float64) / scale, np.ones(len(boxes), np.float32))
+        return scale_boxes(boxes, self.BOX_SCALE, gray.shape, self.BOX_SHIFT), scores
 
 
 def ssd_anchors(height, width, strides, per_cell=2):
@@ -232,13 +264,65 @@ class BlazeFaceDetector:
         corners = boxes * [iw, ih, iw, ih] / s  # model input 0..1 -> frame pixels
         xywh = np.column_stack([corners[:, :2], corners[:, 2:] - corners[:, :2]])
         keep = np.minimum(xywh[:, 2], xywh[:, 3]) * self.BOX_SCALE >= 0.8 * self.min_face * min(h, w)
-        return scale_boxes(xywh[keep], self.BOX_SCALE, frame.shape, self.BOX_SHIFT), scores[keep]
+        boxes, scores = merge_nested(xywh[keep], scores[keep])
+        return scale_boxes(boxes, self.BOX_SCALE, frame.shape, self.BOX_SHIFT), scores
+
+
+class YuNetDetector:
+    """OpenCV's YuNet (cv2.FaceDetectorYN, in the pinned opencv-python), on a copy of the frame
+    scaled so the smallest wanted face spans MIN_PX pixels (it finds faces from about 10 px).
+
+    YuNet's box runs from forehead to chin, taller than wide; the crop is a square on it
+    (scale_boxes takes the longer side) shrunk by BOX_SCALE, as FER2013's faces are cut tight.
+    """
+
+    name = "yunet"
+    MIN_PX = 40  # FER2013-cut faces (no forehead, no chin) need more pixels than whole ones
+    BOX_SCALE, BOX_SHIFT = 0.85, 0.05
+
+    def __init__(self, path=YUNET_PATH, min_face=MIN_FACE, min_score=0.6):
+        from .files import is_regular
+
+        path = Path(path)
+        self.detector = None
+        if is_regular(path):
+            try:
+                with native_stderr_quiet():  # OpenCV's ONNX importer prints its own errors
+                    self.detector = cv2.FaceDetectorYN.create(str(path), "", (64, 64), min_score, 0.3, 5000)
+                    self.detector.detect(np.zeros((64, 64, 3), np.uint8))  # a damaged net fails here, once
+            except (cv2.error, SystemError):
+                self.detector = None
+        if self.detector is None:
+            raise UserError(f"face detector {path} is missing or not YuNet's ONNX model: restore "
+                            f"models/face_detection_yunet_2023mar.onnx from git, or use --detector haar")
+        self.min_face, self.size = min_face, (64, 64)
+
+    def __call__(self, frame, gray=None):
+        h, w = frame.shape[:2]
+        s = min(1.0, self.MIN_PX / max(1.0, self.min_face * min(h, w)))
+        sw, sh = max(1, round(w * s)), max(1, round(h * s))
+        if min(sw, sh) < 16:
+            return EMPTY, np.zeros(0, np.float32)
+        bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+        small = cv2.resize(bgr, (sw, sh), interpolation=cv2.INTER_AREA) if s < 1 else bgr
+        if (sw, sh) != self.size:
+            self.detector.setInputSize((sw, sh))
+            self.size = (sw, sh)
+        _, found = self.detector.detect(small)
+        if found is None or len(found) == 0:
+            return EMPTY, np.zeros(0, np.float32)
+        xywh, scores = found[:, :4].astype(np.float64) / s, found[:, -1].astype(np.float32)
+        keep = np.minimum(xywh[:, 2], xywh[:, 3]) >= 0.8 * self.min_face * min(h, w)
+        boxes, scores = merge_nested(xywh[keep], scores[keep])
+        return scale_boxes(boxes, self.BOX_SCALE, frame.shape, self.BOX_SHIFT), scores
 
 
 def make_detector(name=DEFAULT_DETECTOR, min_face=MIN_FACE):
-    """A detector by name ('haar' or 'blazeface'), loaded and checked."""
+    """A detector by name ('haar', 'blazeface' or 'yunet'), loaded and checked."""
     if name == "haar":
         return HaarDetector(min_face=min_face)
     if name == "blazeface":
         return BlazeFaceDetector(min_face=min_face)
+    if name == "yunet":
+        return YuNetDetector(min_face=min_face)
     raise UserError(f"unknown face detector {name!r}: choose one of {', '.join(DETECTORS)}")

@@ -126,3 +126,55 @@ def test_useit_reports_a_missing_detector_model(monkeypatch, clip, trained_model
                        "--detector", "blazeface"]) == 2
     err = capsys.readouterr().err
     assert "error: face detector" in err and "Traceback" not in err
+
+
+def test_a_box_inside_another_is_merged_into_one():
+    from emoji_creator.detectors import merge_nested
+
+    boxes = np.array([[100, 100, 120, 120], [130, 140, 50, 50], [400, 100, 80, 80]])  # IoU of the first two: 0.17
+    kept, scores = merge_nested(boxes, np.ones(3))
+    assert sorted(map(tuple, kept)) == [(100, 100, 120, 120), (400, 100, 80, 80)]
+    kept, _ = merge_nested(boxes[:2], np.array([0.5, 0.9]))  # the better-scored one wins, whatever its size
+    assert [tuple(b) for b in kept] == [(130, 140, 50, 50)]
+
+
+def test_a_carried_box_never_doubles_a_detection():
+    from emoji_creator.live import Tracker, signature
+
+    tracker = Tracker()
+    crop = np.random.default_rng(0).uniform(0, 255, (48, 48, 1)).astype(np.float32)
+    tracker.update([(100, 100, 120, 120)], [crop], [np.full(7, 1 / 7)])
+    # The next detection lies inside the track's box (IoU 0.17, below the tracker's 0.3): one face.
+    boxes, carried = tracker.candidates(np.array([[130, 140, 50, 50]]))
+    assert carried == [] and boxes == [(130, 140, 50, 50)]
+    assert signature(crop).shape == (16, 16)
+
+
+def test_yunet_finds_the_test_face_near_its_box():
+    from emoji_creator.clip import SHIPPED_FACE, SHIPPED_FACE_BOX
+
+    img = cv2.imread(str(SHIPPED_FACE))
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    frame[100:100 + img.shape[0], 100:100 + img.shape[1]] = img
+    x, y, w, h = SHIPPED_FACE_BOX
+    boxes, scores = make_detector("yunet", min_face=0.05)(frame)
+    assert len(boxes) == 1 and scores[0] > 0.6
+    assert near_face((100 + x, 100 + y, w, h), boxes)
+
+
+def test_a_missing_or_corrupt_yunet_file_is_one_line(tmp_path, clip, trained_model, monkeypatch, capsys):
+    import useIt
+    from emoji_creator import detectors
+
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x08\x01not an onnx model" * 100)
+    for path in (tmp_path / "gone.onnx", bad, tmp_path):
+        with pytest.raises(UserError, match="--detector haar"):
+            detectors.YuNetDetector(path=path)
+    monkeypatch.setattr(detectors, "YUNET_PATH", bad)
+    monkeypatch.setattr(detectors.YuNetDetector.__init__, "__defaults__",
+                        (bad,) + detectors.YuNetDetector.__init__.__defaults__[1:])
+    assert useIt.main(["--source", str(clip), "--model", str(trained_model), "--no-window",
+                       "--detector", "yunet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "Traceback" not in err and "yunet" in err.lower()
