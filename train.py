@@ -35,7 +35,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 from dataclasses import replace
 from pathlib import Path
 
-from emoji_creator import DEFAULT_DATA, DEFAULT_MODEL, ROOT, UserError, quiet_libraries
+from emoji_creator import DEFAULT_DATA, DEFAULT_MODEL, ROOT, Terminated, UserError, quiet_libraries, run_script
+
+
+MAX_BATCH = 65536  # larger batches overflow TensorFlow's shapes long before they would fit in memory
 
 
 def seed_value(text):
@@ -47,27 +50,31 @@ def seed_value(text):
 
 def check_paths(args, output, report_dir, ckpt_dir):
     """Refuse, before any data loads, every path that would lose something or fail at the end."""
-    from emoji_creator.saving import check_not_input, same_file
+    from emoji_creator.saving import same_file
 
     if output.suffix.lower() != ".h5":
         raise UserError(f"--output {output}: the model is saved as HDF5, so its name must end in .h5 "
                         f"(e.g. --output {output.with_suffix('.h5').name})")
     if output.is_dir():
         raise UserError(f"--output {output} is a folder: name the model file, e.g. {output / 'emotion_model.h5'}")
+    if args.teacher is not None and same_file(args.teacher, output):
+        raise UserError(f"--teacher {args.teacher} is also the --output: the new net would replace its teacher; "
+                        f"name another --output (e.g. --output student.h5)")
     data = Path(args.data)
-    check_not_input(output, [data], "--output")
-    if data.is_dir() and data.resolve() in output.resolve().parents:
-        raise UserError(f"--output {output} is inside the data folder {data}: save the model elsewhere")
+    from emoji_creator.files import check_writes
+    from emoji_creator.votes import votes_beside
+
+    # Every path written against every path read, and against each other, before any work.
+    check_writes([("--output", output), ("--report-dir", report_dir), ("--checkpoint-dir", ckpt_dir)],
+                 [("the data", data), ("--votes", args.votes or votes_beside(data)), ("--teacher", args.teacher),
+                  ("--join", args.join), ("--init", args.init), ("the program", Path(__file__).resolve().parent
+                                                                 / "emoji_creator")],
+                 allowed={("--output", "--join"), ("--output", "--init")})
     for option, folder in (("--output", output.parent), ("--report-dir", report_dir),
                            ("--checkpoint-dir", ckpt_dir)):
         blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
         if blocker is not None and not blocker.is_dir():
             raise UserError(f"{option} {folder}: {blocker} is a file, not a folder; pick another {option}")
-    if args.join is not None and not same_file(args.join, output):
-        check_not_input(args.join, [data], "--join")
-    if args.teacher is not None and same_file(args.teacher, output):
-        raise UserError(f"--teacher {args.teacher} is also the --output: the new net would replace its teacher; "
-                        f"name another --output (e.g. --output student.h5)")
     try:  # the model's folder must take a file now, not after hours of training
         import tempfile
 
@@ -111,6 +118,16 @@ def parse_args(argv=None):
                    help="validate on this share of the training images (each class alike, picked by --seed), "
                         "held out from training, so settings can be chosen without looking at the test score "
                         "(default: 0, the data's own split: test/ for a folder, PublicTest for fer2013.csv)")
+    p.add_argument("--votes", type=Path, metavar="CSV",
+                   help="FER+'s fer2013new.csv: learn from and be judged by ten annotators' votes per face "
+                        "(default: the fer2013new.csv beside the data, if there is one)")
+    p.add_argument("--labels", choices=("votes", "majority", "mix", "fer2013"),
+                   help="what the net learns: FER+'s vote distribution ('votes', the default when votes are "
+                        "found), their majority as a hard label, a 50/50 'mix' with FER2013's label, or "
+                        "FER2013's single label ('fer2013', the default without votes)")
+    p.add_argument("--init", type=Path, metavar="MODEL",
+                   help="fine-tune: start from this trained model's weights instead of random ones "
+                        "(e.g. --model finetune --init emotion_model.h5)")
     p.add_argument("--join", type=Path, metavar="MODEL",
                    help="average the new network with the one(s) in MODEL and save that ensemble "
                         "(each network adds its size and its time a face: 4.5 MB and ~0.9 ms for small)")
@@ -137,17 +154,27 @@ def main(argv=None):
         recipe = replace(recipe, seed=args.seed)
     if args.holdout is not None:
         recipe = replace(recipe, holdout=args.holdout)
-    if recipe.epochs < 1 or recipe.batch_size < 1 or not 0 <= recipe.erasing <= 1:
-        print("error: --epochs and --batch-size must be at least 1, --erasing between 0 and 1", file=sys.stderr)
+    if not (1 <= recipe.epochs <= 100_000 and 1 <= recipe.batch_size <= MAX_BATCH and 0 <= recipe.erasing <= 1):
+        print(f"error: --epochs must be 1 to 100000, --batch-size 1 to {MAX_BATCH}, --erasing between 0 and 1",
+              file=sys.stderr)
         return 2
     if not 0 <= recipe.holdout <= 0.5:
         print("error: --holdout is the share of training images to validate on: 0 to 0.5 (e.g. 0.1)",
               file=sys.stderr)
         return 2
-    if args.teacher is not None:
-        if not args.teacher.is_file():
-            print(f"error: --teacher {args.teacher}: no such model file", file=sys.stderr)
+    from emoji_creator.files import kind
+
+    for option, given, fix in (("--teacher", args.teacher, "name a model file (.h5)"),
+                               ("--join", args.join, "pass the emotion_model.h5 to add a network to"),
+                               ("--init", args.init, "name a model file (.h5)"),
+                               ("--votes", args.votes, "name FER+'s fer2013new.csv")):
+        if given is not None and kind(given) != "file":
+            what = "no such model file" if option != "--votes" else "no such file"
+            print(f"error: {option} {given}: " + (what if kind(given) == "missing" else
+                                                  f"that is a {kind(given)}, not a file") + f"; {fix}",
+                  file=sys.stderr)
             return 2
+    if args.teacher is not None:
         share = args.distill if args.distill is not None else (recipe.distill or 0.5)
         if not 0 < share <= 1:
             print("error: --distill is the teacher's share of each target: more than 0, at most 1", file=sys.stderr)
@@ -164,9 +191,11 @@ def main(argv=None):
               f"several joined with tools/join.py; README: Training), or --distill 0 to train it alone",
               file=sys.stderr)
         return 2
-    if args.join is not None and not args.join.is_file():
-        print(f"error: --join {args.join}: no such model file; pass the emotion_model.h5 to add a network to",
-              file=sys.stderr)
+    if args.init is not None:
+        recipe = replace(recipe, init=str(args.init))
+    elif recipe.init == "required" and not args.resume:
+        print(f"error: the {args.model} recipe fine-tunes a trained model: pass --init MODEL "
+              f"(e.g. --init emotion_model.h5)", file=sys.stderr)
         return 2
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem
@@ -175,6 +204,9 @@ def main(argv=None):
         if args.resume and args.restart:
             raise UserError("--resume continues the run in the checkpoint folder, --restart starts over: pick one")
         check_paths(args, output, report_dir, ckpt.path)
+        from emoji_creator.files import fresh_folder
+
+        report_dir = fresh_folder(report_dir)  # an earlier run's report is never written over
         ckpt.lock()
         done = ckpt.holds_run()
         if args.resume:
@@ -189,8 +221,17 @@ def main(argv=None):
             ckpt.lock()
         from emoji_creator.data import load_dataset
         from emoji_creator.training import train
+        from emoji_creator.votes import attach_votes, votes_beside
 
+        votes = args.votes or votes_beside(args.data)
         data = load_dataset(args.data)
+        if votes is not None and args.labels == "fer2013" and args.votes is None and "rows" not in data:
+            print(f"warning: {votes} is not used: these images' names carry no fer2013.csv row to match "
+                  f"its votes by", file=sys.stderr)
+        elif votes is not None:
+            data = attach_votes(data, votes)
+        if not args.resume:  # a resumed run learns what it learned before (its saved recipe)
+            recipe = replace(recipe, labels=args.labels or ("votes" if "votes" in data else "fer2013"))
         faster = None if recipe.model == "fast" else (
             "'python train.py --model fast' trains a ~66% model in about 18 minutes on a 2-core CPU"
             + ("" if recipe.cpu_friendly else "; this recipe is meant for a GPU (README: Training)"))
@@ -200,16 +241,25 @@ def main(argv=None):
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except OSError as exc:  # a checkpoint written onto a full disk, say
+        from emoji_creator.files import write_failed
+
+        done = ckpt.holds_run()
+        print("error: " + write_failed(exc, f"a checkpoint into {ckpt.path}", f"{output.name} is unchanged" + (
+            f"; the run is checkpointed at epoch {done}: continue with 'python train.py --resume' (same options)"
+            if done else "")), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        how = "stopped (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         done = ckpt.holds_run()
         if done:
-            print(f"\ninterrupted: {output.name} is unchanged; the run is checkpointed in {ckpt.path} "
+            print(f"\n{how}: {output.name} is unchanged; the run is checkpointed in {ckpt.path} "
                   f"(epoch {done}); continue with 'python train.py --resume' (same options)",
                   file=sys.stderr)
         else:
-            print(f"\ninterrupted during the first epoch: nothing to resume yet and {output.name} is unchanged; "
+            print(f"\n{how} during the first epoch: nothing to resume yet and {output.name} is unchanged; "
                   f"start again with the same command", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     finally:
         ckpt.unlock()
     if "members" in result:
@@ -218,8 +268,13 @@ def main(argv=None):
     else:
         how = f"the app's {result['test_views']} test-time views averaged; {result['test_single_view_accuracy']:.2%} from one"
     took = result.get("wall_seconds", result["train_seconds"])
-    print(f"test accuracy {result['test']['accuracy']:.2%} on {result['test_split']} ({how}) "
-          f"after {took / 60:.1f} min; model saved to {output}; report in {report_dir}")
+    ferplus = (f"FER+ majority {result['test_ferplus']['accuracy']:.2%}, " if "test_ferplus" in result else "")
+    print(f"test accuracy: {ferplus}FER2013 label {result['test']['accuracy']:.2%} on {result['test_split']} "
+          f"({how}) after {took / 60:.1f} min; model saved to {output}; report in {report_dir}")
+    if result.get("replaced_model_kept_as"):
+        old = Path(result["replaced_model_kept_as"])
+        print(f"the model it replaced is kept as {old}: to go back, rename it to {output.name} "
+              f"(e.g. mv {old.name} {output.name})")
     return 0
 
 
@@ -255,4 +310,4 @@ def check_resume(args, ckpt):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

@@ -2,6 +2,10 @@
 
     python benchmarks/test_time_views.py [--data ../shared/fer2013] [--rounds 3] [MODEL.h5 ...]
 
+Two scores per row: agreement with the FER+ majority of ten annotators (when
+fer2013new.csv lies beside the data, or --votes names it), the truth the app is
+judged by, with its lowest class recall; and with FER2013's single label.
+
 The predictor averages the model's answers over a few views of each face
 (emoji_creator.model: ONE_VIEW, MIRROR (the app's for one network), MIRROR_ZOOM). More views
 are usually a little more accurate and cost proportionally more time; this
@@ -32,8 +36,14 @@ def main(argv=None):
                    help="one or more model files, timed in the same rounds (default: emotion_model.h5)")
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "fer2013")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--votes", type=Path, help="FER+'s fer2013new.csv (default: the one beside the data)")
     args = p.parse_args(argv)
-    x, y = load_dataset(args.data)["test"]
+    from emoji_creator.votes import attach_votes, ferplus_metrics, lowest_recall, votes_beside
+
+    data = load_dataset(args.data)
+    votes = args.votes or votes_beside(args.data)
+    v = attach_votes(data, votes)["votes"]["test"] if votes else None
+    x, y = data["test"]
     x = x.astype(np.float32)
     sets = {"one view": ONE_VIEW, "mirror": MIRROR, "mirror + 2-px zoom": MIRROR_ZOOM}
     rows = {}  # (model path as given, set name) -> (predictor, views, the app's?)
@@ -51,9 +61,16 @@ def main(argv=None):
     print(f"{len(x)} test images ({single.backend}):")
     width = max(len(str(path)) for path in args.models)
     for key, (fn, views, is_app) in rows.items():
-        acc = (fn(x).argmax(axis=1) == y).mean() * 100
-        print(f"  {key[0]:{width}s}  {key[1]:20s} {len(views)} views  {acc:5.2f}%  {np.median(times[key]):.2f} "
-              f"ms/face (rounds {', '.join(f'{t:.2f}' for t in times[key])}){'  <- the app' if is_app else ''}")
+        probs = fn(x)
+        acc = (probs.argmax(axis=1) == y).mean() * 100
+        plus = ""
+        if v is not None:
+            m = ferplus_metrics(v, probs)
+            worst, recall = lowest_recall(m)
+            plus = f"FER+ {m['accuracy'] * 100:5.2f}% (lowest recall {worst} {recall * 100:.1f}%)  "
+        print(f"  {key[0]:{width}s}  {key[1]:20s} {len(views)} views  {plus}FER2013 {acc:5.2f}%  "
+              f"{np.median(times[key]):.2f} ms/face (rounds {', '.join(f'{t:.2f}' for t in times[key])})"
+              f"{'  <- the app' if is_app else ''}")
 
 
 if __name__ == "__main__":

@@ -25,14 +25,18 @@ SHIPPED_FACE = Path(__file__).resolve().parent.parent / "tests" / "faces" / "ast
 SHIPPED_FACE_BOX = (39, 39, 65, 65)  # x, y, w, h of the face in it
 
 
-def fer_faces(fer_dir, per_class=2, split="test"):
-    """[(class_name, 48x48 uint8)] taken in turn from each class folder, in file-name order."""
+def fer_face_files(fer_dir, per_class=2, split="test"):
+    """[(class_name, file)] taken in turn from each class folder, in file-name order."""
     out = []
     for name in CLASSES:
-        files = sorted((Path(fer_dir) / split / name).glob("*.png"))[:per_class]
-        out += [(name, read_image(f)[..., 0]) for f in files]
+        out += [(name, f) for f in sorted((Path(fer_dir) / split / name).glob("*.png"))[:per_class]]
     order = [i for k in range(per_class) for i in range(k, len(out), per_class)]  # interleave classes
     return [out[i] for i in order]
+
+
+def fer_faces(fer_dir, per_class=2, split="test"):
+    """[(class_name, 48x48 uint8)] of fer_face_files, in its order."""
+    return [(name, read_image(f)[..., 0]) for name, f in fer_face_files(fer_dir, per_class, split)]
 
 
 def compose(face, face_px=220, offset=(0, 0), size=FRAME_SIZE):

@@ -71,8 +71,9 @@ def read_image(path):
     return to_model_input(gray)
 
 
-def load_folder_split(split_dir):
-    """Read <split_dir>/<class>/* into (x, y); unreadable files are skipped and counted."""
+def load_folder_split(split_dir, with_names=False):
+    """Read <split_dir>/<class>/* into (x, y, skipped); unreadable files are skipped and counted.
+    with_names: also the file name of each image read, for matching FER+ votes by row."""
     split_dir = Path(split_dir)
     if not split_dir.is_dir():
         raise UserError(f"{split_dir} not found: it should hold one folder per class "
@@ -83,12 +84,15 @@ def load_folder_split(split_dir):
         raise UserError(f"cannot read {split_dir}: {exc.strerror}; check its permissions") from None
     missing = [c for c in CLASSES if c not in found]
     if missing:
+        cased = [f for f in found if f.lower() in missing]
+        hint = (f" (folder names are lowercase: rename {', '.join(cased)} to {', '.join(f.lower() for f in cased)})"
+                if cased else "")
         raise UserError(f"{split_dir} lacks class folder(s) {', '.join(missing)}: "
-                        f"it needs all of {', '.join(CLASSES)}")
-    for extra in sorted(set(found) - set(CLASSES)):
+                        f"it needs all of {', '.join(CLASSES)}{hint}")
+    for extra in sorted(set(found) - set(CLASSES)):  # only warned about once every class is there
         warn(f"ignoring {split_dir / extra}: not one of the classes {', '.join(CLASSES)}")
 
-    images, labels, skipped, converted = [], [], [], 0
+    images, labels, names, skipped = [], [], [], []
     for label, name in enumerate(CLASSES):
         try:
             files = sorted(p for p in (split_dir / name).iterdir() if p.is_file() and not p.name.startswith("."))
@@ -102,13 +106,15 @@ def load_folder_split(split_dir):
                 continue
             images.append(arr)
             labels.append(label)
+            names.append(path.name)
             good += 1
         if good == 0:
             raise UserError(f"{split_dir / name} has no readable images: add images of '{name}' faces")
     if skipped:
         shown = ", ".join(str(p.name) for p in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
         warn(f"skipped {len(skipped)} unreadable file(s) in {split_dir}: {shown}")
-    return np.stack(images), np.asarray(labels, dtype=np.int64), len(skipped)
+    out = np.stack(images), np.asarray(labels, dtype=np.int64), len(skipped)
+    return out + (names,) if with_names else out
 
 
 def load_csv(csv_path):
@@ -122,8 +128,11 @@ def load_csv(csv_path):
         raise UserError(f"{csv_path} not found: pass the original fer2013.csv or a folder with train/ and test/")
     usage_split = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
     parts = {k: ([], []) for k in ("train", "val", "test")}
-    bad = 0
-    head = csv_path.read_bytes()[:4] if csv_path.stat().st_size else b""
+    rows = {k: [] for k in parts}  # each image's row in the file, for matching FER+ votes
+    bad = n_rows = 0
+    from .files import read_regular
+
+    head = read_regular(csv_path, 4)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise UserError(f"{csv_path} is UTF-16 text: save it as UTF-8 (or ASCII), as Kaggle ships fer2013.csv")
     # A field of a real row is ~9 KB; the limit only stops a runaway field from eating memory.
@@ -136,7 +145,8 @@ def load_csv(csv_path):
             if absent:
                 raise UserError(f"{csv_path} lacks column(s) {', '.join(absent)}: "
                                 f"fer2013.csv has the header {','.join(CSV_COLUMNS)}")
-            for row in reader:
+            for number, row in enumerate(reader):
+                n_rows = number + 1
                 try:
                     code = int(row["emotion"])
                     if not 0 <= code < len(CSV_LABELS):  # -1 would index from the end: neutral
@@ -154,16 +164,18 @@ def load_csv(csv_path):
                     continue
                 parts[split][0].append(pixels.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE, 1))
                 parts[split][1].append(label)
+                rows[split].append(number)
     except csv.Error as exc:
         raise UserError(f"{csv_path} is not a readable CSV ({exc}): pass the original fer2013.csv") from None
     except OSError as exc:
         raise UserError(f"cannot read {csv_path}: {exc.strerror}") from None
     if bad:
         warn(f"skipped {bad} bad row(s) in {csv_path}")
-    out = {}
+    out = {"rows": {}, "from_csv": True, "csv_rows": n_rows}
     for split, (xs, ys) in parts.items():
         if xs:
             out[split] = (np.stack(xs), np.asarray(ys, dtype=np.int64))
+            out["rows"][split] = np.asarray(rows[split], dtype=np.int64)
     if "train" not in out:
         raise UserError(f"{csv_path} has no usable 'Training' rows")
     if "val" not in out:
@@ -186,9 +198,16 @@ def load_dataset(source):
     if not source.is_dir():
         raise UserError(f"data folder {source} not found: see data/README.md for how to get FER2013, "
                         f"or pass --data DIR (with train/ and test/) or --data fer2013.csv")
-    x_tr, y_tr, _ = load_folder_split(source / "train")
-    x_te, y_te, _ = load_folder_split(source / "test")
-    return {"train": (x_tr, y_tr), "val": (x_te, y_te), "test": (x_te, y_te)}
+    x_tr, y_tr, _, train_names = load_folder_split(source / "train", with_names=True)
+    x_te, y_te, _, test_names = load_folder_split(source / "test", with_names=True)
+    data = {"train": (x_tr, y_tr), "val": (x_te, y_te), "test": (x_te, y_te)}
+    from .votes import row_of
+
+    train_rows, test_rows = [row_of(n) for n in train_names], [row_of(n) for n in test_names]
+    if None not in train_rows and None not in test_rows:  # names that carry fer2013.csv's row (00007.png)
+        test_rows = np.asarray(test_rows, dtype=np.int64)
+        data["rows"] = {"train": np.asarray(train_rows, dtype=np.int64), "val": test_rows, "test": test_rows}
+    return data
 
 
 def class_weights(labels, power=0.5):
@@ -203,14 +222,20 @@ def class_weights(labels, power=0.5):
     return {i: float(v) for i, v in enumerate(w)}
 
 
-def hold_out(x, y, share, seed):
-    """(x, y) split into ((x, y) to train on, (x, y) held out): `share` of each class held out,
-    picked by `seed`, so the same seed always holds out the same images (a resumed run too)."""
+def hold_out_mask(y, share, seed):
+    """True for the images held out: `share` of each class, picked by `seed`, so the same seed
+    always holds out the same images (a resumed run too)."""
     rng = np.random.default_rng(seed)
     held = np.zeros(len(y), bool)
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
         held[rng.choice(idx, int(round(share * len(idx))), replace=False)] = True
+    return held
+
+
+def hold_out(x, y, share, seed):
+    """(x, y) split into ((x, y) to train on, (x, y) held out) by hold_out_mask."""
+    held = hold_out_mask(y, share, seed)
     return (x[~held], y[~held]), (x[held], y[held])
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import CLASSES, IMAGE_SIZE, UserError
+from . import CLASSES, IMAGE_SIZE, UserError, native_stderr_quiet
 from .data import IMAGE_SUFFIXES, MAX_PIXELS, to_model_input
 from .detectors import DEFAULT_DETECTOR, MIN_FACE, make_detector
+from .files import is_regular, kind, printable, read_regular, utf8_name
 
 def crop_faces(gray, boxes):
     """(n, 48, 48, 1) model inputs for the boxes: the same to_model_input as training."""
@@ -98,8 +99,14 @@ class Tracker:
         self.tracks.clear()
 
     def candidates(self, boxes):
-        """The boxes to classify this frame: the detections, plus each unmatched track's last box."""
-        carried = [t for t in self.tracks if all(iou(b, self.tracks[t].box) <= self.overlap for b in map(tuple, boxes))]
+        """The boxes to classify this frame: the detections, plus each unmatched track's last box.
+        A track is carried only when no detection overlaps it, by IoU or by lying mostly inside
+        it (or it inside one): a carried box never doubles a face the detector found."""
+        from .detectors import overlap_of_smaller
+
+        carried = [t for t in self.tracks
+                   if all(max(iou(b, self.tracks[t].box), overlap_of_smaller(b, self.tracks[t].box)) <= self.overlap
+                          for b in map(tuple, boxes))]
         return [tuple(map(int, b)) for b in boxes] + [self.tracks[t].box for t in carried], carried
 
     def looks_same(self, looks):
@@ -319,11 +326,14 @@ class EmojiMask:
 
 
 def image_size(path):
-    """(width, height) from an image file's header, without decoding it; None if unknown."""
+    """(width, height) from an image file's header (a path or its bytes), without decoding it;
+    None if unknown."""
+    import io
+
     from PIL import Image
 
     try:
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(path) if isinstance(path, bytes) else path) as im:
             return im.size
     except Image.DecompressionBombError:  # PIL refuses to even open it: far over any limit
         return (100_000, 100_000)
@@ -346,6 +356,7 @@ class FrameSource:
         self.camera_grace = camera_grace
         self.cap, self.images, self.is_camera = None, None, False
         self.ended, self.stalled_since, self.position = False, None, 0
+        self.frame_count = 0  # a video's own count of its frames, when it tells
         path = Path(self.spec)
         self.path = None  # the file or folder read, if any: never to be written over
         if "://" in self.spec:  # a stream URL: OpenCV opens it or says it cannot
@@ -365,22 +376,32 @@ class FrameSource:
                 raise UserError(f"no camera at index {self.spec}: connect one, or pass "
                                 f"--source with a video file, an image or a folder of images")
         elif path.is_dir():
-            self.images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            # Regular files only: a FIFO named b.png would block the read for ever.
+            self.images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and is_regular(p))
             if not self.images:
-                raise UserError(f"{path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-        elif not path.is_file():
-            raise UserError(f"source {path} does not exist: pass a camera index, a video, an image or a folder")
+                raise UserError(f"{printable(path)} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        elif kind(path) == "missing":
+            raise UserError(f"source {printable(path)} does not exist: pass a camera index, a video, an image "
+                            f"or a folder")
+        elif not is_regular(path):
+            raise UserError(f"source {printable(path)} is a {kind(path)}, not a regular file: pass a video, an "
+                            f"image or a folder of images")
         elif path.suffix.lower() in IMAGE_SUFFIXES:
             self.images = [path]
+        elif not utf8_name(path):  # OpenCV's C++ file calls crash on such names
+            raise UserError(f"cannot open {printable(path)}: its name is not valid UTF-8, which OpenCV's video "
+                            f"reader cannot take; rename the file")
         else:
-            self.cap = cv2.VideoCapture(str(path))
+            with native_stderr_quiet():  # OpenCV's own AVI parser prints to stderr ("Unexpected element")
+                self.cap = cv2.VideoCapture(str(path))
             if not self.cap.isOpened():
                 self.cap.release()
-                raise UserError(f"cannot open {path} as a video: is it a video file OpenCV can read?")
+                raise UserError(f"cannot open {printable(path)} as a video: is it a video file OpenCV can read?")
+            self.frame_count = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
 
     @property
     def name(self):
-        return f"camera {self.spec}" if self.is_camera else Path(self.spec).name
+        return f"camera {self.spec}" if self.is_camera else printable(Path(self.spec).name)
 
     def read(self):
         if self.ended:
@@ -389,24 +410,38 @@ class FrameSource:
             while self.position < len(self.images):
                 path = self.images[self.position]
                 self.position += 1
-                size = image_size(path)
-                if size and size[0] * size[1] > MAX_PIXELS:  # decoding 30000x30000 took 23 s and 6 GB
-                    print(f"warning: skipped {path.name}: it is too large to show (over 8000x8000 pixels); "
-                          f"scale it down", file=sys.stderr)
+                try:  # by Python's own file calls: any name, and never a FIFO
+                    data = read_regular(path)
+                except OSError:
+                    print(f"warning: skipped {printable(path.name)}: not a readable regular file", file=sys.stderr)
                     continue
-                frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+                size = image_size(data)
+                if size and size[0] * size[1] > MAX_PIXELS:  # decoding 30000x30000 took 23 s and 6 GB
+                    print(f"warning: skipped {printable(path.name)}: it is too large to show (over 8000x8000 "
+                          f"pixels); scale it down", file=sys.stderr)
+                    continue
+                frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
                 if frame is not None:
                     return frame
-                print(f"warning: skipped {path.name}: not a readable image", file=sys.stderr)
+                print(f"warning: skipped {printable(path.name)}: not a readable image", file=sys.stderr)
             self.ended = True
             return None
-        ok, frame = self.cap.read()
+        if self.is_camera:
+            ok, frame = self.cap.read()
+        else:
+            with native_stderr_quiet():  # a damaged frame's decoder lines; we say what happened below
+                ok, frame = self.cap.read()
         if ok and frame is not None:
             self.position += 1
             self.stalled_since = None
             return frame
         if not self.is_camera:
             self.ended = True
+            if self.position == 0 and self.path is not None:
+                raise UserError(f"{self.name} has no frame OpenCV can decode: is it a damaged or empty video?")
+            if self.frame_count and self.position < self.frame_count:
+                print(f"warning: {self.name} ended at frame {self.position} of its {self.frame_count}: the rest "
+                      f"could not be decoded (a damaged file?)", file=sys.stderr)
             return None
         now = time.monotonic()
         self.stalled_since = self.stalled_since or now

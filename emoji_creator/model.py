@@ -182,10 +182,28 @@ def members(model):
     return subs if model.name == ENSEMBLE_NAME and subs else [model]
 
 
-def save_model(model, path, class_names=CLASSES):
-    """Save the whole model as HDF5, atomically: the old file stays until the new one is complete."""
+def hdf5_bytes(model, class_names=CLASSES):
+    """The whole model (no optimizer state: inference needs none, a third of the size) as the
+    bytes of an HDF5 file, with the class names inside; built in memory, so a full disk meets
+    only the plain write that follows (HDF5 writing into a full disk crashed the process)."""
+    import io
+
     import h5py
 
+    try:  # Keras' own HDF5 writer, which model.save(".h5") calls, given an in-memory file
+        from keras.src.legacy.saving.legacy_h5_format import save_model_to_hdf5
+    except ImportError:  # another Keras layout: through a temporary file instead
+        return None
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        save_model_to_hdf5(model, f, include_optimizer=False)
+        f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+    return buf.getvalue()
+
+
+def save_model(model, path, class_names=CLASSES):
+    """Save the whole model as HDF5, atomically: the old file stays until the new one is complete,
+    and a failed write (a full disk) leaves no partial file."""
     import tempfile
 
     from .saving import clean_leftovers, umask
@@ -194,58 +212,83 @@ def save_model(model, path, class_names=CLASSES):
     path.parent.mkdir(parents=True, exist_ok=True)
     # A unique name per save, and the ones a killed save left cleaned.
     clean_leftovers(path.parent, f".{path.stem}.partial*.h5")
+    data = hdf5_bytes(model, class_names)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=".h5", dir=path.parent)
-    os.close(fd)
     tmp = Path(tmp)
     try:
-        import logging
-
-        absl = logging.getLogger("absl")
-        level = absl.level
-        absl.setLevel(logging.ERROR)  # Keras calls HDF5 "legacy"; it is this project's contract format
-        try:
-            model.save(tmp, include_optimizer=False)  # inference needs no optimizer state: a third of the size
-        finally:
-            absl.setLevel(level)
-        with h5py.File(tmp, "a") as f:
-            f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+        if data is None:
+            os.close(fd)
+            _save_through_file(model, tmp, class_names)
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
+    except Exception as exc:
+        from .files import as_disk_error
+
+        raise as_disk_error(exc, path.parent) from None
     finally:
         tmp.unlink(missing_ok=True)
 
 
+def _save_through_file(model, tmp, class_names):
+    import logging
+
+    import h5py
+
+    absl = logging.getLogger("absl")
+    level = absl.level
+    absl.setLevel(logging.ERROR)  # Keras calls HDF5 "legacy"; it is this project's contract format
+    try:
+        model.save(tmp, include_optimizer=False)
+    finally:
+        absl.setLevel(level)
+    with h5py.File(tmp, "a") as f:
+        f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+
+
 def check_model_file(path):
     """`path` as a Path if it names a file; else the UserError every script and benchmark gives."""
+    from .files import kind, printable
+
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"model file {path} not found: train one with 'python train.py', or name an "
+    what = kind(path)
+    if what == "missing":
+        raise UserError(f"model file {printable(path)} not found: train one with 'python train.py', or name an "
                         f"existing model file (useIt.py and gui.py: --model PATH)")
+    if what != "file":
+        raise UserError(f"{printable(path)} is a {what}, not a model file: name a .h5 model file "
+                        f"(e.g. emotion_model.h5)")
     return path
 
 
-def load_emotion_model(path):
-    """Load and check a model file; returns (model, class_names). Raises UserError with the fix."""
+RETRAIN = "retrain with 'python train.py' or restore emotion_model.h5 from git"
+
+
+def load_emotion_model(path, fix=RETRAIN):
+    """Load and check a model file; returns (model, class_names). Raises UserError with `fix`."""
     path = check_model_file(path)
     import keras
 
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for a foreign or broken file
-        raise UserError(f"{path} is not a Keras model this app can load ({type(exc).__name__}): "
-                        f"retrain with 'python train.py' or restore emotion_model.h5 from git") from None
+        raise UserError(f"{path} is not a Keras model this app can load ({type(exc).__name__}): {fix}") from None
     in_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
     out_shape = tuple(model.output_shape[1:]) if not isinstance(model.output_shape, list) else None
     if in_shape != INPUT_SHAPE or out_shape != (len(CLASSES),):
         raise UserError(f"{path} takes {in_shape} and returns {out_shape}, but this app needs "
-                        f"{INPUT_SHAPE} -> ({len(CLASSES)},): retrain with 'python train.py'")
+                        f"{INPUT_SHAPE} -> ({len(CLASSES)},): {fix}")
     return model, read_class_names(path)
 
 
 def load_model_of_our_classes(path, otherwise):
     """The model in `path`, checked to predict this app's classes (UserError saying `otherwise` if not):
     for a model another one is built from (a --join base, a --teacher, tools/join.py's inputs)."""
-    model, names = load_emotion_model(path)
+    model, names = load_emotion_model(path, f"{otherwise}; pass another model file, trained by this app's train.py")
     if tuple(names) != tuple(CLASSES):
         raise UserError(f"{path} predicts {', '.join(names)}, not this app's classes: {otherwise}")
     return model
@@ -495,8 +538,10 @@ def read_cache(path, model_hash):
     cache is missing, stale (another .h5) or damaged (bad header, or bytes that fail their hash)."""
     import hashlib
 
+    from .files import read_regular
+
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path)  # never a FIFO: it would block the start for ever
         if not data.startswith(CACHE_MAGIC):
             return None
         head_end = data.index(b"\n", len(CACHE_MAGIC))
@@ -568,8 +613,11 @@ def load_live_model(model_path, quiet=False):
 
     model_path = check_model_file(model_path)
     model_hash = file_sha256(model_path)
+    from .files import kind
+
     cache = cache_path(model_path)
-    found = read_cache(cache, model_hash)
+    odd_cache = kind(cache) not in ("missing", "file")  # a FIFO or a folder in its place: leave it alone
+    found = None if odd_cache else read_cache(cache, model_hash)
     if found is None:
         if not quiet:
             print(f"note: compiling {model_path.name} for the live loop (once per model file; "
@@ -583,6 +631,8 @@ def load_live_model(model_path, quiet=False):
             raise UserError(f"could not compile {model_path.name} for the live loop ({type(exc).__name__}: "
                             f"{str(exc)[:120]}): check free disk space and start again") from None
         try:
+            if odd_cache:
+                raise NotADirectoryError(0, f"{cache.name} there is a {kind(cache)}, not a file")
             write_cache(cache, flat, header)
         except OSError as exc:
             if not quiet:

@@ -42,23 +42,14 @@ def write_report(report_dir, result, history, class_names=CLASSES):
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
 
-    cm = np.asarray(result["test"]["confusion_matrix"], dtype=np.float64)
-    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
-    ax.set_yticks(range(len(class_names)), class_names)
-    for i in range(len(class_names)):
-        for j in range(len(class_names)):
-            ax.text(j, i, f"{norm[i, j]:.2f}\n({int(cm[i, j])})", ha="center", va="center", fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black")
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(f"{result.get('test_split', 'test')}: accuracy {result['test']['accuracy']:.1%}")
-    fig.colorbar(im, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    fig.savefig(report_dir / "confusion_matrix.png", dpi=110)
-    plt.close(fig)
+    draw_confusion(result["test"], report_dir / "confusion_matrix.png",
+                   f"{result.get('test_split', 'test')}, FER2013 label: accuracy {result['test']['accuracy']:.1%}",
+                   "true (FER2013 label)", class_names)
+    if "test_ferplus" in result:
+        m = result["test_ferplus"]
+        draw_confusion(m, report_dir / "confusion_matrix_ferplus.png",
+                       f"{result.get('test_split', 'test')}, FER+ majority: accuracy {m['accuracy']:.1%}",
+                       "true (FER+ majority)", class_names)
 
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
@@ -76,4 +67,27 @@ def write_report(report_dir, result, history, class_names=CLASSES):
         ax.legend()
     fig.tight_layout()
     fig.savefig(report_dir / "curves.png", dpi=110)
+    plt.close(fig)
+
+
+def draw_confusion(m, path, title, ylabel, class_names=CLASSES):
+    """One confusion matrix (rows: truth, normalised per row, counts beside) as a PNG."""
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(m["confusion_matrix"], dtype=np.float64)
+    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(len(class_names)), class_names)
+    for i in range(len(class_names)):
+        for j in range(len(class_names)):
+            ax.text(j, i, f"{norm[i, j]:.2f}\n({int(cm[i, j])})", ha="center", va="center", fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -150,14 +150,14 @@ def test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it(trained_mo
     assert "teacher" not in metrics and metrics["recipe"]["distill"] == 0 and metrics["recipe"]["model"] == "student"
     # Resumed without repeating --distill 0, it goes on alone (the run's own recipe).
     assert train.main(args[:-6] + alone + ["--resume", "--epochs", "2"]) == 0
-    metrics = json.loads((tmp_path / "r2" / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "r2-2" / "metrics.json").read_text())  # never over the earlier report
     assert "teacher" not in metrics and metrics["epochs_trained"] == 2
     # A resume cannot add a teacher or change the share: the run would ignore them.
     for change in (["--teacher", str(trained_model)], ["--distill", "0.7"]):
         assert train.main(args[:-6] + alone + ["--resume", "--epochs", "3"] + change) == 2
         err = capsys.readouterr().err
         assert change[0] in err and "--restart" in err and "Traceback" not in err
-    assert json.loads((tmp_path / "r2" / "metrics.json").read_text())["epochs_trained"] == 2
+    assert json.loads((tmp_path / "r2-2" / "metrics.json").read_text())["epochs_trained"] == 2
 
 
 def write_csv(path, tiny_data, bad_row=False):
@@ -198,7 +198,7 @@ def test_holdout_validates_on_training_images_and_a_resume_keeps_them(tiny_data,
     assert train.main(common + ["--epochs", "2", "--resume", "--holdout", "0.1"]) == 2  # another split: refused
     assert "--holdout 0.1 (the run has 0.3)" in capsys.readouterr().err
     assert train.main(common + ["--epochs", "2", "--resume"]) == 0  # no flag: the run's own split
-    second = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    second = json.loads((tmp_path / "report-2" / "metrics.json").read_text())  # a folder of its own
     assert second["validation"] == first["validation"] and second["recipe"]["holdout"] == 0.3
     assert train.main(common + ["--holdout", "0.7", "--restart"]) == 2
     assert "--holdout is the share of training images to validate on: 0 to 0.5" in capsys.readouterr().err
