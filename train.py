@@ -1,7 +1,10 @@
-"""Train the emotion CNN on FER2013 and save emotion_model.h5.
+"""Train the emotion CNN on FER2013 (with FER+'s ten votes per face when found) and save emotion_model.h5.
 
-    python train.py                          # data/train + data/test, the CPU recipe (fast): ~18 min, ~66%
-    python train.py --model wide             # the shipped model's recipe: 200 epochs, ~70%; a GPU job (~12 min)
+    python train.py                          # data/train + data/test (+ data/fer2013new.csv), the CPU recipe (fast)
+    python train.py --model plus             # the shipped model's recipe: the fast net, longer
+    python train.py --model finetune --init emotion_model.h5   # continue a trained model on the votes
+    python train.py --votes fer2013new.csv   # FER+'s votes from elsewhere (default: beside the data)
+    python train.py --labels fer2013         # FER2013's single label (or votes, majority, mix)
     python train.py --data ../shared/fer2013 # another folder with train/ and test/
     python train.py --data fer2013.csv       # the original CSV (PrivateTest is the test score)
     python train.py --model seed             # the tutorial's CNN and recipe, for comparison
@@ -10,13 +13,13 @@
     KERAS_BACKEND=jax python train.py        # on a GPU machine with JAX and Keras, no TensorFlow
     python train.py --model small --epochs 40 --erasing 0.5 --join emotion_model.h5
                                              # train a second network and ship the two averaged
-    python train.py --teacher emotion_model.h5 --output student.h5
-                                             # distillation: learn from a trained model's answers too
     python train.py --model student --teacher teacher.h5 --output student.h5
-                                             # the shipped net's size, learning 70% from a teacher (~1.6 h)
+                                             # distillation: learn from a trained model's answers too
 
-The new model replaces --output only once training has finished; a report
-(metrics.json, confusion_matrix.png, curves.png) is written to --report-dir.
+The new model replaces --output only once training has finished (the one it
+replaces is kept as NAME.before-DATE.h5); a report (metrics.json with both
+scores, confusion matrices, curves.png) goes to --report-dir, or to a new
+folder beside it when that one already holds a report.
 Every path is checked before the data loads: the model is never written over
 the training data, into a folder, or under a name that is not .h5, and a run
 never starts over a checkpoint folder that holds another run.
@@ -91,10 +94,12 @@ def parse_args(argv=None):
     p.add_argument("--data", type=Path, default=DEFAULT_DATA,
                    help="folder with train/ and test/ class folders, or fer2013.csv (default: data/)")
     p.add_argument("--model", choices=sorted(RECIPES), default="fast",
-                   help="'fast' (default): the CPU recipe, ~18 min on 2 cores; 'wide': the shipped CNN and "
-                        "recipe (200 epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, "
-                        "without erasing (the first shipped model); 'seed': the tutorial's; 'student': the "
-                        "shipped net's size in the fast net's shape, learning from --teacher (~1.6 h on 2 CPU cores)")
+                   help="'fast' (default): the CPU recipe, ~20 min on 2 cores; 'plus': the fast net longer, with "
+                        "mild class weights (the shipped model's recipe on FER+, ~35 min); 'finetune': continue a "
+                        "trained --init model on the votes; 'wide': the first shipped model's CNN and recipe (200 "
+                        "epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, without erasing; "
+                        "'seed': the tutorial's; 'student': the wide net's size in the fast net's shape, learning "
+                        "from --teacher (~1.6 h on 2 CPU cores)")
     p.add_argument("--epochs", type=int,
                    help="epochs (default: the recipe's: "
                         + ", ".join(f"{r.epochs} {name}" for name, r in RECIPES.items()) + ")")
@@ -266,7 +271,8 @@ def main(argv=None):
         how = (f"{result['members']} networks averaged; alone "
                f"{', '.join(f'{a:.2%}' for a in result['member_test_accuracy'])}")
     else:
-        how = f"the app's {result['test_views']} test-time views averaged; {result['test_single_view_accuracy']:.2%} from one"
+        one = result.get("test_ferplus_single_view_accuracy", result["test_single_view_accuracy"])
+        how = f"the app's {result['test_views']} test-time views averaged; {one:.2%} from one"
     took = result.get("wall_seconds", result["train_seconds"])
     ferplus = (f"FER+ majority {result['test_ferplus']['accuracy']:.2%}, " if "test_ferplus" in result else "")
     print(f"test accuracy: {ferplus}FER2013 label {result['test']['accuracy']:.2%} on {result['test_split']} "

@@ -92,9 +92,12 @@ def main(argv=None):
     old_term = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
     try:
         source = FrameSource(args.source)  # first: a wrong source is reported before the model loads
-        if args.log:
-            from emoji_creator.model import cache_path
+        from emoji_creator.files import check_writes
+        from emoji_creator.model import cache_path
 
+        # The compiled cache is written beside the model: never over the source.
+        check_writes([("the model's compiled cache", cache_path(args.model))], [("the source", source.path)])
+        if args.log:
             log_file = open_log(args.log, [("the source", source.path), ("--model", args.model),
                                            ("the model's compiled cache", cache_path(args.model))])
         pipeline = LivePipeline(args.model, detector=args.detector, min_face=args.min_face)

@@ -91,7 +91,7 @@ class Tally:
         """top_voted: per face of the clip, the classes FER+'s annotators voted most (None: no votes)."""
         self.name, self.ms, self.top_voted = name, [], top_voted
         self.faces = self.found = self.right = self.false = self.changes = self.held = 0
-        self.right_plus = 0  # right by the FER+ majority
+        self.right_plus = self.found_plus = self.faces_plus = 0  # by the FER+ majority, over the faces it scores
         self.frames = self.frames_found = 0  # frames with a face / with at least one of them found
         self.by_scene = {}  # scenario -> [faces, found]
         self.by_index = np.zeros((HOLD, 2))  # frame index within a hold -> [right, faces]
@@ -108,6 +108,8 @@ class Tally:
         for i, t in enumerate(truths):
             self.faces += 1
             s[0] += 1
+            top = self.top_voted[t.face % len(self.top_voted)] if self.top_voted else None
+            self.faces_plus += top is not None
             right = False
             if i in hits:
                 label = hits[i][0]
@@ -115,8 +117,9 @@ class Tally:
                 s[1] += 1
                 right = CLASSES[label] == t.label
                 self.right += right
-                if self.top_voted:
-                    self.right_plus += CLASSES[label] in self.top_voted[t.face % len(self.top_voted)]
+                if top is not None:
+                    self.found_plus += 1
+                    self.right_plus += CLASSES[label] in top
                 if t.face in prev:
                     self.held += 1
                     self.changes += label != prev[t.face]
@@ -128,8 +131,8 @@ class Tally:
         return {"pipeline": self.name, "frames_found": self.frames_found / self.frames,
                 "found": self.found / self.faces, "right_found": self.right / max(self.found, 1),
                 "right_all": self.right / self.faces,
-                "plus_found": self.right_plus / max(self.found, 1) if self.top_voted else None,
-                "plus_all": self.right_plus / self.faces if self.top_voted else None, "changes_per_100": 100 * self.changes / max(self.held, 1),
+                "plus_found": self.right_plus / max(self.found_plus, 1) if self.top_voted else None,
+                "plus_all": self.right_plus / max(self.faces_plus, 1) if self.top_voted else None, "changes_per_100": 100 * self.changes / max(self.held, 1),
                 "false_boxes": self.false, "median_ms": float(np.median(ms)), "p95_ms": float(np.percentile(ms, 95))}
 
 
@@ -151,7 +154,7 @@ def offline_accuracy(model_path, frames):
     return right / total
 
 
-def top_voted(fer, per_class):
+def top_voted(fer, per_class, split="test"):
     """Per face of the clip (fer_faces' order), the set of classes with FER+'s top vote, or None
     without a votes file beside the data or when a face is left out (then not scored by FER+)."""
     from emoji_creator.clip import fer_face_files
@@ -162,17 +165,16 @@ def top_voted(fer, per_class):
         return None
     _, table, _ = read_votes(votes)
     out = []
-    for _, f in fer_face_files(fer, per_class=per_class):
+    for _, f in fer_face_files(fer, per_class=per_class, split=split):
         row = row_of(f.name)
         v = table[row] if row is not None and row < len(table) else None
-        if v is None or not np.isfinite(v).all():
-            return None  # a face the votes leave out: its FER+ score would mean nothing
-        out.append({CLASSES[i] for i in np.flatnonzero(v >= v.max())})
-    return out
+        # None: a face the votes leave out (top-voted contempt, unknown, not a face): not FER+-scored.
+        out.append(None if v is None or not np.isfinite(v).all() else {CLASSES[i] for i in np.flatnonzero(v >= v.max())})
+    return out if any(out) else None
 
 
-def load_frames(fer, per_class):
-    faces = fer_faces(fer, per_class=per_class)
+def load_frames(fer, per_class, split="test"):
+    faces = fer_faces(fer, per_class=per_class, split=split)
     crops = dict(enumerate(f for _, f in faces))
     frames = scenario_frames(faces, segments_per_scenario=max(1, len(faces) // (len(SCENARIOS) + 4)), hold=HOLD)
     # Each frame: (scenario, BGR frame, truths, the truths' original 48x48 faces).
@@ -201,6 +203,7 @@ def detector_costs(faces, rounds=30):
         "before: 240-px copy": before}
     runners.update({f"haar (min face {d.min_face:.0%})": d for d in [make_detector("haar")]})
     runners.update({f"blazeface (min face {d.min_face:.0%})": d for d in [make_detector("blazeface")]})
+    runners.update({f"yunet (min face {d.min_face:.0%})": d for d in [make_detector("yunet")]})
     rng = np.random.default_rng(1)
     sizes = ((640, 480), (1280, 720), (1920, 1080))
     frames = []
@@ -224,7 +227,7 @@ def detector_costs(faces, rounds=30):
         print(f"{name:34} " + " ".join(cells))
 
 
-def box_scale_sweep(model_path, frames):
+def box_scale_sweep(model_path, frames, plus=None):
     """Right emotion among found faces (no smoothing, one frame per layout) for each detector
     with its boxes scaled and shifted, against the true boxes: which crop suits the classifier."""
     from emoji_creator import detectors
@@ -232,17 +235,18 @@ def box_scale_sweep(model_path, frames):
     frames = frames[::HOLD]
     print(f"box scale and shift: right emotion among found faces, {sum(len(t) for _, _, t, _ in frames)} faces, "
           f"one frame each; true boxes: {offline_accuracy(model_path, frames):.1%}")
-    for cls in (detectors.HaarDetector, detectors.BlazeFaceDetector):
+    for cls in (detectors.HaarDetector, detectors.BlazeFaceDetector, detectors.YuNetDetector):
         base = cls.BOX_SCALE, cls.BOX_SHIFT
         for shift in (-0.1, -0.05, 0.0):
             cells = []
             for scale in (0.9, 1.0, 1.1, 1.2):
                 cls.BOX_SCALE, cls.BOX_SHIFT = scale, shift
                 run = project_runner(model_path, cls.name, smooth=False)
-                t = Tally(cls.name)
+                t = Tally(cls.name, plus)
                 for scene, frame, truths, _ in frames:
                     t.add(scene, 0, 0.0, truths, run(frame))
-                cells.append(f"x{scale:.1f}: {t.right / max(t.found, 1):.1%}")
+                cells.append(f"x{scale:.1f}: " + (f"FER+ {t.right_plus / max(t.found_plus, 1):.1%} / " if plus else "")
+                             + f"{t.right / max(t.found, 1):.1%}")
             print(f"  {cls.name:10} shift {shift:+.2f}  " + "  ".join(cells))
         cls.BOX_SCALE, cls.BOX_SHIFT = base
         print(f"  {cls.name:10} shipped: x{base[0]:.1f}, shift {base[1]:+.2f}")
@@ -263,14 +267,16 @@ def main(argv=None):
     import cv2
 
     fer = args.fer or find_data()
-    frames = load_frames(fer, args.faces_per_class)
+    # The box placement is a choice: made on training faces, so the figures below (test faces) never chose it.
+    split = "train" if args.box_scale else "test"
+    frames = load_frames(fer, args.faces_per_class, split)
     sizes = sorted({f.shape[1::-1] for _, f, _, _ in frames})
     n_faces = sum(len(t) for _, _, t, _ in frames)
     print(f"clip: {len(frames)} frames ({', '.join(f'{w}x{h}' for w, h in sizes)}), {n_faces} face-frames, "
-          f"{len({x.face for _, _, t, _ in frames for x in t})} real FER2013 test faces held {HOLD} frames; "
+          f"{len({x.face for _, _, t, _ in frames for x in t})} real FER2013 {split} faces held {HOLD} frames; "
           f"OpenCV {cv2.__version__}")
     if args.box_scale:
-        box_scale_sweep(args.model, frames)
+        box_scale_sweep(args.model, frames, top_voted(fer, args.faces_per_class, split))
         return None
     if args.costs:
         detector_costs(fer_faces(fer, per_class=1))

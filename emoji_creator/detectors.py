@@ -86,9 +86,9 @@ class HaarDetector:
     # and HD faces than the tutorial's full-frame (1.3, 5) call, and more of every
     # other kind; at 36 it missed most faces near the smallest size (README).
     WINDOW = 48
-    # The cascade's box, shrunk to 0.9 about its centre: 66.5% right on 533 faces
-    # against 64.4% at 1.0 and 66.6% with the true crops (benchmarks/live_loop.py --box-scale).
-    BOX_SCALE, BOX_SHIFT = 0.9, 0.0
+    # The cascade's own box: the best FER+ agreement of benchmarks/live_loop.py --box-scale's
+    # grid on training faces (x0.9 .. x1.2, shifts -0.1 .. 0; docs/history.md has the figures).
+    BOX_SCALE, BOX_SHIFT = 1.0, 0.0
 
     def __init__(self, path=CASCADE_PATH, min_face=MIN_FACE):
         path = Path(path)
@@ -207,9 +207,8 @@ class BlazeFaceDetector:
     # Input pixels for the smallest wanted face, and the score a face needs: on the
     # benchmark clip 20 px found 85% of faces, 28 px 90%, 32 px with score 0.4 94%.
     MIN_PX = 32
-    # Crop = BlazeFace's box moved up by 5% of its height, same size: on 517
-    # FER2013 faces that gave 64.8% right against 65.2% with the true crops;
-    # 1.1x and 1.2x boxes gave 63.1% and 62.3% (benchmarks/live_loop.py --box-scale).
+    # Crop = BlazeFace's box moved up by 5% of its height, same size: the best of the
+    # --box-scale grid on training faces, by FER+ and by FER2013 label alike.
     BOX_SCALE = 1.0
     BOX_SHIFT = -0.05  # of the box's height
 
@@ -278,7 +277,8 @@ class YuNetDetector:
 
     name = "yunet"
     MIN_PX = 40  # FER2013-cut faces (no forehead, no chin) need more pixels than whole ones
-    BOX_SCALE, BOX_SHIFT = 0.85, 0.05
+    # The best of the --box-scale grid on training faces, by FER+ and by FER2013 label alike.
+    BOX_SCALE, BOX_SHIFT = 0.9, -0.05
 
     def __init__(self, path=YUNET_PATH, min_face=MIN_FACE, min_score=0.6):
         from .files import is_regular

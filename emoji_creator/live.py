@@ -235,35 +235,74 @@ def _place(options, frame_shape, taken):
     return (r[0] + dx, r[1] + dy, r[2] + dx, r[3] + dy)
 
 
+COMPACT_PX = 100  # a face narrower than this gets a compact label (its class alone) and no bar panel
+
+
+def layout(faces, frame_shape, class_names=CLASSES):
+    """Where each face's label and bar panel go: [(label rect, text, font scale, panel rect or None)],
+    rects as (x0, y0, x1, y1). A pure function, so the rules can be tested without pixels.
+
+    Labels and panels go clear of every face box and of each other where the frame has room.
+    Neither ever covers another face: a panel that would is left out, and a label that would
+    shrinks to its class name inside its own face's box. Faces narrower than COMPACT_PX (far
+    faces, groups) get the compact label and no panel from the start.
+    """
+    boxes = [(x, y, x + w, y + h) for x, y, w, h in (f.box for f in faces)]
+    taken, out = list(boxes), []
+    for i, (face, (x0, y0, x1, y1)) in enumerate(zip(faces, boxes)):
+        others = boxes[:i] + boxes[i + 1:]
+        compact = x1 - x0 < COMPACT_PX
+        name = class_names[face.label]
+        text = name if compact else f"{name} {face.confidence:.0%}"
+        scale = 0.45 if compact else 0.6
+        lw, lh = label_size(text, scale)
+        label = _place([(x0, y0 - lh - 2, x0 + lw, y0 - 2), (x0, y1 + 2, x0 + lw, y1 + lh + 2),
+                        (x0 + 2, y0 + 2, x0 + lw + 2, y0 + lh + 2)], frame_shape, taken[:i] + taken[i + 1:])
+        if any(_overlap(label, b) for b in others):  # no room outside: the class name inside its own box
+            text, scale = name, 0.4
+            lw, lh = label_size(text, scale)
+            label = (x0 + 1, y0 + 1, min(x1 - 1, x0 + 1 + lw), y0 + 1 + lh)
+        taken.append(label)
+        panel = None
+        if not compact:
+            ph = ROW_H * len(class_names) + 6
+            panel = _place([(x1 + 6, y0, x1 + 6 + PANEL_W, y0 + ph), (x0 - 6 - PANEL_W, y0, x0 - 6, y0 + ph),
+                            (x0, y1 + 6, x0 + PANEL_W, y1 + 6 + ph), (x0, y0 - 6 - ph, x0 + PANEL_W, y0 - 6),
+                            (x0, min(y0, label[1]) - 4 - ph, x0 + PANEL_W, min(y0, label[1]) - 4)],  # above the label
+                           frame_shape, taken)
+            if any(_overlap(panel, t) for t in taken if t != boxes[i]):
+                panel = None  # no free room: the label says it, the bars would hide a face or a label
+            else:
+                taken.append(panel)
+        out.append((label, text, scale, panel))
+    return out
+
+
+def label_size(text, scale):
+    """(width, height) of a label's filled rectangle for text at this font scale."""
+    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1 if scale < 0.5 else 2)
+    return tw + 6, th + 8
+
+
 def draw_faces(frame, faces, class_names=CLASSES, draw_boxes=True):
-    """Draw each face's box, its label with confidence and a panel of seven probability bars, in place.
-    draw_boxes=False leaves the boxes out (the window's emoji mask marks the faces instead).
+    """Draw each face's box, its label with confidence and a panel of seven probability bars, in place,
+    where layout() puts them. draw_boxes=False leaves the boxes out (the window's emoji mask marks
+    the faces instead).
 
     Everything drawn comes from the same face.probs: the label is its top
     class, the percentage that class's probability, the highlighted bar the
-    same class. Labels and panels are placed clear of every face box and of
-    each other where the frame has room; the panel has its own dark backdrop,
-    so it reads on light and dark scenes alike.
+    same class. The panel has its own dark backdrop, so it reads on light and
+    dark scenes alike.
     """
-    boxes = [(x, y, x + w, y + h) for x, y, w, h in (f.box for f in faces)]
-    taken = list(boxes)
-    for face, (x0, y0, x1, y1) in zip(faces, boxes):
+    for face, (label, text, scale, panel) in zip(faces, layout(faces, frame.shape, class_names)):
+        x, y, w, h = face.box
         if draw_boxes:
-            cv2.rectangle(frame, (x0, y0), (x1, y1), BOX_COLOUR, 2)
-        text = f"{class_names[face.label]} {face.confidence:.0%}"
-        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 2)
-        lw, lh = tw + 6, th + 8
-        label = _place([(x0, y0 - lh - 2, x0 + lw, y0 - 2), (x0, y1 + 2, x0 + lw, y1 + lh + 2),
-                        (x0 + 2, y0 + 2, x0 + lw + 2, y0 + lh + 2)], frame.shape, [b for b in taken if b != (x0, y0, x1, y1)])
-        taken.append(label)
+            cv2.rectangle(frame, (x, y), (x + w, y + h), BOX_COLOUR, 2)
         cv2.rectangle(frame, label[:2], label[2:], BOX_COLOUR, -1)
-        cv2.putText(frame, text, (label[0] + 3, label[3] - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2,
-                    cv2.LINE_AA)
-        ph = ROW_H * len(class_names) + 6
-        panel = _place([(x1 + 6, y0, x1 + 6 + PANEL_W, y0 + ph), (x0 - 6 - PANEL_W, y0, x0 - 6, y0 + ph),
-                        (x0, y1 + 6, x0 + PANEL_W, y1 + 6 + ph), (x0, y0 - 6 - ph, x0 + PANEL_W, y0 - 6)],
-                       frame.shape, taken)
-        taken.append(panel)
+        cv2.putText(frame, text, (label[0] + 3, label[3] - 5), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0),
+                    1 if scale < 0.5 else 2, cv2.LINE_AA)
+        if panel is None:
+            continue
         px, py = panel[0], panel[1]
         roi = frame[max(0, py):panel[3], max(0, px):panel[2]]
         roi[:] = (roi * 0.35).astype(frame.dtype)  # a dark, see-through backdrop
@@ -360,7 +399,8 @@ class FrameSource:
         path = Path(self.spec)
         self.path = None  # the file or folder read, if any: never to be written over
         if "://" in self.spec:  # a stream URL: OpenCV opens it or says it cannot
-            self.cap = cv2.VideoCapture(self.spec)
+            with native_stderr_quiet():  # FFmpeg's own "[tcp @ ...] Connection refused"
+                self.cap = cv2.VideoCapture(self.spec)
             if not self.cap.isOpened():
                 self.cap.release()
                 raise UserError(f"cannot open the stream {self.spec}: check the address and that it is "

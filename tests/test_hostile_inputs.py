@@ -169,11 +169,16 @@ def test_fifos_are_never_opened(trained_model, tmp_path):
     os.mkfifo(tmp_path / "m.h5.litert")  # the compiled cache's place: compiled in memory instead
     run = script(ROOT / "useIt.py", "--source", folder / "a.png", "--no-window", "--model", model, timeout=90)
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
-    for option in ("--model", "--log"):
-        given = Path("/dev/null") if option == "--log" else tmp_path
-        run = script(ROOT / "useIt.py", "--source", folder / "a.png", "--no-window", "--model", trained_model,
-                     option, given)
-        assert "not a" in assert_one_line(run) and "already exists" not in run.stderr
+
+
+def test_a_folder_as_the_model_and_a_device_as_the_log_are_named_so(trained_model, tmp_path, capsys):
+    from emoji_creator.clip import SHIPPED_FACE
+
+    for option, given in (("--model", tmp_path), ("--log", Path("/dev/null"))):
+        args = ["--source", str(SHIPPED_FACE), "--no-window", "--model", str(trained_model), option, str(given)]
+        assert useIt.main(args) == 2
+        line = one_error(capsys)
+        assert ("is a folder" if option == "--model" else "is a device") in line and "already exists" not in line
 
 
 def test_the_window_starts_past_a_fifo_and_a_bomb_in_the_save_folder(display, tmp_path):
@@ -227,13 +232,14 @@ def test_an_absurd_batch_size_is_one_line(tiny_data, tmp_path, capsys):
     assert "--batch-size" in one_error(capsys)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_in_the_first_seconds_is_one_line(sig, tiny_data, trained_model, tmp_path):
-    for cmd in ([ROOT / "train.py", *train_args(tiny_data, tmp_path)],
-                [ROOT / "useIt.py", "--source", tmp_path, "--no-window", "--model", trained_model]):
+def test_a_signal_in_the_first_seconds_is_one_line(tiny_data, trained_model, tmp_path):
+    # Ctrl-C to train.py and SIGTERM to useIt.py while they import TensorFlow and OpenCV.
+    for sig, cmd in ((signal.SIGINT, [ROOT / "train.py", *train_args(tiny_data, tmp_path)]),
+                     (signal.SIGTERM, [ROOT / "useIt.py", "--source", tmp_path, "--no-window", "--model",
+                                       trained_model])):
         proc = subprocess.Popen([sys.executable, *map(str, cmd)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=ENV)
-        time.sleep(1.5)  # importing: TensorFlow, OpenCV
+        time.sleep(1.5)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode in (130, 143, 2, 0), err  # 2/0: it got past start-up and ended on its own

@@ -102,3 +102,27 @@ def test_log_row_names_the_class_with_the_highest_probability(clip, trained_mode
         probs = [float(r[c]) for c in CLASSES]
         assert r["emotion"] == CLASSES[int(np.argmax(probs))]
         assert float(r["confidence"]) == pytest.approx(max(probs), abs=1e-4)
+
+
+def test_labels_of_a_close_group_never_cover_another_face():
+    from emoji_creator.live import COMPACT_PX, layout
+
+    # Six faces of 40-110 px side by side, 8 px apart, as a 640-wide group photo gives them.
+    faces, x = [], 4
+    for i, side in enumerate((44, 52, 60, 110, 48, 56)):
+        faces.append(Face((x, 200, side, side), np.eye(7)[i % 7]))
+        x += side + 8
+    placed = layout(faces, (360, 640, 3))
+    boxes = [(fx, fy, fx + w, fy + h) for fx, fy, w, h in (f.box for f in faces)]
+    for i, (label, text, scale, panel) in enumerate(placed):
+        for j, b in enumerate(boxes):
+            if j == i:
+                continue
+            for r in (label, panel):
+                if r is not None:
+                    assert max(0, min(r[2], b[2]) - max(r[0], b[0])) * max(0, min(r[3], b[3]) - max(r[1], b[1])) == 0, \
+                        f"face {i}'s {'label' if r is label else 'panel'} covers face {j}"
+        if faces[i].box[2] < COMPACT_PX:
+            assert panel is None and "%" not in text  # far faces: the class name alone
+    frame = np.zeros((360, 640, 3), np.uint8)
+    draw_faces(frame, faces)  # and it draws
