@@ -88,54 +88,59 @@ def check_paths(args, output, report_dir, ckpt_dir):
 
 
 def parse_args(argv=None):
-    from emoji_creator.training import RECIPES
+    from emoji_creator.recipes import RECIPES
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA,
+    g_data = p.add_argument_group("data", "what it learns from")
+    g_data.add_argument("--data", type=Path, default=DEFAULT_DATA,
                    help="folder with train/ and test/ class folders, or fer2013.csv (default: data/)")
-    p.add_argument("--model", choices=sorted(RECIPES), default="fast",
+    g_data.add_argument("--votes", type=Path, metavar="CSV",
+                   help="FER+'s fer2013new.csv: learn from and be judged by ten annotators' votes per face "
+                        "(default: the fer2013new.csv beside the data, if there is one)")
+    g_data.add_argument("--labels", choices=("votes", "majority", "mix", "fer2013"),
+                   help="what the net learns: FER+'s vote distribution ('votes', the default when votes are "
+                        "found), their majority as a hard label, a 50/50 'mix' with FER2013's label, or "
+                        "FER2013's single label ('fer2013', the default without votes)")
+    g_data.add_argument("--holdout", type=float, metavar="SHARE",
+                   help="validate on this share of the training images (each class alike, picked by --seed), "
+                        "held out from training, so settings can be chosen without looking at the test score "
+                        "(default: 0, the data's own split: test/ for a folder, PublicTest for fer2013.csv)")
+    g_recipe = p.add_argument_group("recipe", "how it trains")
+    g_recipe.add_argument("--model", choices=sorted(RECIPES), default="fast",
                    help="'fast' (default): the CPU recipe, ~20 min on 2 cores; 'plus': the fast net longer, with "
                         "mild class weights (the shipped model's recipe on FER+, ~35 min); 'finetune': continue a "
                         "trained --init model on the votes; 'wide': the first shipped model's CNN and recipe (200 "
                         "epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, without erasing; "
                         "'seed': the tutorial's; 'student': the wide net's size in the fast net's shape, learning "
                         "from --teacher (~1.6 h on 2 CPU cores)")
-    p.add_argument("--epochs", type=int,
+    g_recipe.add_argument("--epochs", type=int,
                    help="epochs (default: the recipe's: "
                         + ", ".join(f"{r.epochs} {name}" for name, r in RECIPES.items()) + ")")
-    p.add_argument("--batch-size", type=int, help="batch size (default: the recipe's: 128 fast, 64 others)")
-    p.add_argument("--erasing", type=float, metavar="P",
+    g_recipe.add_argument("--batch-size", type=int, help="batch size (default: the recipe's: 128 fast, 64 others)")
+    g_recipe.add_argument("--erasing", type=float, metavar="P",
                    help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 small)")
-    p.add_argument("--seed", type=seed_value, help="random seed: weights, shuffle, augmentation (default: 1337)")
-    p.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
-    p.add_argument("--report-dir", type=Path, help="report folder (default: reports/<output name>/)")
-    p.add_argument("--checkpoint-dir", type=Path, help="checkpoints (default: checkpoints/<output name>/)")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    p.add_argument("--restart", action="store_true",
-                   help="start over although the checkpoint folder holds a run (it is kept, renamed .before-DATE)")
-    p.add_argument("--teacher", type=Path, metavar="MODEL",
-                   help="distillation: the net also learns from this model's answers on each training face "
-                        "(e.g. the shipped emotion_model.h5, or an ensemble made with --join)")
-    p.add_argument("--distill", type=float, metavar="SHARE",
-                   help="with --teacher: the teacher's share of each training target, the true label has the "
-                        "rest (default: the recipe's: 0.7 student, 0.5 others); 0 without --teacher: none")
-    p.add_argument("--holdout", type=float, metavar="SHARE",
-                   help="validate on this share of the training images (each class alike, picked by --seed), "
-                        "held out from training, so settings can be chosen without looking at the test score "
-                        "(default: 0, the data's own split: test/ for a folder, PublicTest for fer2013.csv)")
-    p.add_argument("--votes", type=Path, metavar="CSV",
-                   help="FER+'s fer2013new.csv: learn from and be judged by ten annotators' votes per face "
-                        "(default: the fer2013new.csv beside the data, if there is one)")
-    p.add_argument("--labels", choices=("votes", "majority", "mix", "fer2013"),
-                   help="what the net learns: FER+'s vote distribution ('votes', the default when votes are "
-                        "found), their majority as a hard label, a 50/50 'mix' with FER2013's label, or "
-                        "FER2013's single label ('fer2013', the default without votes)")
-    p.add_argument("--init", type=Path, metavar="MODEL",
+    g_recipe.add_argument("--seed", type=seed_value, help="random seed: weights, shuffle, augmentation (default: 1337)")
+    g_recipe.add_argument("--init", type=Path, metavar="MODEL",
                    help="fine-tune: start from this trained model's weights instead of random ones "
                         "(e.g. --model finetune --init emotion_model.h5)")
-    p.add_argument("--join", type=Path, metavar="MODEL",
+    g_output = p.add_argument_group("output", "what it writes")
+    g_output.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
+    g_output.add_argument("--report-dir", type=Path, help="report folder (default: reports/<output name>/)")
+    g_output.add_argument("--checkpoint-dir", type=Path, help="checkpoints (default: checkpoints/<output name>/)")
+    g_output.add_argument("--join", type=Path, metavar="MODEL",
                    help="average the new network with the one(s) in MODEL and save that ensemble "
                         "(each network adds its size and its time a face: 4.5 MB and ~0.9 ms for small)")
+    g_resume = p.add_argument_group("resume", "an interrupted run")
+    g_resume.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    g_resume.add_argument("--restart", action="store_true",
+                   help="start over although the checkpoint folder holds a run (it is kept, renamed .before-DATE)")
+    g_teacher = p.add_argument_group("teacher", "distillation")
+    g_teacher.add_argument("--teacher", type=Path, metavar="MODEL",
+                   help="distillation: the net also learns from this model's answers on each training face "
+                        "(e.g. the shipped emotion_model.h5, or an ensemble made with --join)")
+    g_teacher.add_argument("--distill", type=float, metavar="SHARE",
+                   help="with --teacher: the teacher's share of each training target, the true label has the "
+                        "rest (default: the recipe's: 0.7 student, 0.5 others); 0 without --teacher: none")
     return p.parse_args(argv)
 
 
@@ -146,7 +151,8 @@ def main(argv=None):
 
     with native_stderr_quiet():  # TensorFlow's import-time lines (absl, CUDA probing, CPU features)
         import keras  # noqa: F401  (imports TensorFlow)
-    from emoji_creator.training import RECIPES, CheckpointDir
+    from emoji_creator.recipes import RECIPES
+    from emoji_creator.checkpoints import CheckpointDir
 
     recipe = RECIPES[args.model]
     if args.epochs is not None:

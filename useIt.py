@@ -93,7 +93,7 @@ def main(argv=None):
     try:
         source = FrameSource(args.source)  # first: a wrong source is reported before the model loads
         from emoji_creator.files import check_writes
-        from emoji_creator.model import cache_path
+        from emoji_creator.runtime import cache_path
 
         # The compiled cache is written beside the model: never over the source.
         check_writes([("the model's compiled cache", cache_path(args.model))], [("the source", source.path)])

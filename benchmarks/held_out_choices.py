@@ -69,7 +69,9 @@ def held_out(choose, score, masks):
 def main(argv=None):
     from emoji_creator import quiet_libraries
     from emoji_creator.data import load_dataset
-    from emoji_creator.model import CLASSES, ONE_VIEW, load_emotion_model, make_predictor, view
+    from emoji_creator import CLASSES
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import ONE_VIEW, make_predictor, view
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="+", type=Path)

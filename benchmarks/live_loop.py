@@ -33,7 +33,7 @@ from emoji_creator import CASCADE_PATH, CLASSES, DEFAULT_MODEL  # noqa: E402
 from emoji_creator.clip import SCENARIOS, fer_faces, scenario_frames  # noqa: E402
 from emoji_creator.data import find_data  # noqa: E402
 from emoji_creator.detectors import DETECTORS  # noqa: E402
-from emoji_creator.model import check_model_file  # noqa: E402
+from emoji_creator.model_file import check_model_file# noqa: E402
 
 HOLD = 12
 
@@ -142,7 +142,7 @@ def offline_accuracy(model_path, frames):
     import cv2
 
     from emoji_creator.live import crop_faces
-    from emoji_creator.model import load_live_model
+    from emoji_creator.runtime import load_live_model
 
     predict, _ = load_live_model(model_path)
     right = total = 0

@@ -35,7 +35,8 @@ def time_calls(fn, x, n):
 
 def main(argv=None):
     from emoji_creator import DEFAULT_MODEL
-    from emoji_creator.model import load_emotion_model, make_predictor
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import make_predictor
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="*", type=Path, default=[DEFAULT_MODEL])

@@ -28,7 +28,7 @@ def convert(model, kind, calibration):
     import tensorflow as tf
 
     from emoji_creator import native_stderr_quiet
-    from emoji_creator.model import convert_to_litert
+    from emoji_creator.runtime import convert_to_litert
 
     def configure(converter):
         if kind == "float32":
@@ -51,8 +51,8 @@ def main(argv=None):
     with native_stderr_quiet():  # TensorFlow's import-time lines
         import tensorflow  # noqa: F401
     from emoji_creator.data import load_dataset
-    from emoji_creator.model import (MIRROR, _in_chunks, app_views, averaging_views, litert_predictor,
-                                     load_emotion_model)
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import MIRROR, _in_chunks, app_views, averaging_views, litert_predictor
     from model_speed import time_calls
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])

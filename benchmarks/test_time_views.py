@@ -7,7 +7,7 @@ fer2013new.csv lies beside the data, or --votes names it), the truth the app is
 judged by, with its lowest class recall; and with FER2013's single label.
 
 The predictor averages the model's answers over a few views of each face
-(emoji_creator.model: ONE_VIEW, MIRROR (the app's for one network), MIRROR_ZOOM). More views
+(emoji_creator.runtime: ONE_VIEW, MIRROR (the app's for one network), MIRROR_ZOOM). More views
 are usually a little more accurate and cost proportionally more time; this
 prints both so the choice of app_views() rests on figures. Time: median of 500
 single-face calls per round, rounds interleaved so every model and set sees
@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 def main(argv=None):
     from emoji_creator import DEFAULT_MODEL
     from emoji_creator.data import load_dataset
-    from emoji_creator.model import (MIRROR, MIRROR_ZOOM, ONE_VIEW, app_views, averaging_views,
-                                     load_emotion_model, make_predictor)
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import app_views, averaging_views, make_predictor, MIRROR, MIRROR_ZOOM, ONE_VIEW
     from model_speed import time_calls
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])

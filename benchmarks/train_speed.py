@@ -30,8 +30,8 @@ TRAIN_IMAGES = 28709  # FER2013's training split: for the seconds-an-epoch colum
 
 def rows():
     """(name, recipe, options): options may give jit_compile or another net to build."""
-    from emoji_creator.model import make_fast_model
-    from emoji_creator.training import RECIPES
+    from emoji_creator.nets import make_fast_model
+    from emoji_creator.recipes import RECIPES
 
     fast = RECIPES["fast"]
     return [
@@ -52,7 +52,7 @@ def rows():
 def measure(recipe, steps, jit_compile="auto", build=None):
     import keras
 
-    from emoji_creator.model import ARCHITECTURES
+    from emoji_creator.nets import ARCHITECTURES
     from emoji_creator.training import compile_model, training_stream
 
     keras.utils.set_random_seed(0)

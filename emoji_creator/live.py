@@ -161,7 +161,7 @@ class LivePipeline:
     """
 
     def __init__(self, model_path, detector=DEFAULT_DETECTOR, detect_every=3, smooth=True, min_face=MIN_FACE):
-        from .model import load_live_model
+        from .runtime import load_live_model
 
         self.min_face = min_face
         self.set_detector(detector)  # first: a missing detector is reported before the slow model load

@@ -1,93 +1,30 @@
-"""Training recipes, the input pipeline, checkpoints and resume.
+"""Training: the input pipeline, the optimiser and schedule, the run itself (train()) and its report.
 
-Checkpoints live in one folder (CheckpointDir), one consistent unit per epoch:
-epoch-NNNN/ holds model.keras (whole model with optimizer and schedule state)
-and state.json (epochs done, history, recipe, which epoch is best), written
-together into a hidden folder and renamed into place, so a kill at any moment
-leaves the previous epoch complete and never weights a step ahead of their
-state. The newest unit, the one before it and the best one are kept. A lock
-keeps a second run off the folder.
+    from emoji_creator.training import train
+    result = train(data, RECIPES["fast"], "emotion_model.h5", CheckpointDir("checkpoints/x"), "reports/x")
+
+A training step's walk: train.py picks a recipe (recipes.py) and loads the
+data (data.py, votes.py); train() splits it (--holdout, FER+'s kept faces),
+builds the net (nets.py) or resumes it (checkpoints.py), streams augmented
+batches (training_stream: tf.data on TensorFlow, PortableStream on JAX or
+torch), checkpoints every epoch, then scores the model as the app runs it
+(runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
 import functools
-import json
 import os
-import shutil
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import CLASSES, UserError
+from .checkpoints import CheckpointDir, checkpoint_callback
 from .data import class_weights
-from .files import as_disk_error
-from .model import ARCHITECTURES, keras_backend, save_model
-
-
-@dataclass
-class Recipe:
-    model: str = "wide"
-    epochs: int = 200  # wide: ~150 s each on a 2-core CPU with oneDNN (~8.5 h, resumable), ~3.5 s on an H100
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    optimizer: str = "adamw"
-    weight_decay: float = 1e-4
-    schedule: str = "cosine"  # cosine decay after a short warm-up; "constant" for the seed
-    warmup_epochs: int = 2
-    label_smoothing: float = 0.1
-    augment: bool = True
-    augment_kind: str = "warp"  # "warp": flip, shift and zoom layers; "crop": flip and a shifted crop (cheap)
-    shift: float = 0.08  # largest shift, as a fraction of the side
-    erasing: float = 0.5  # chance per image of one random rectangle replaced by noise (0 disables)
-    class_weight_power: float = 0.5  # 0 disables class weights
-    seed: int = 1337
-    teacher: str = ""  # distillation: the model file whose answers the net also learns from ("" = none)
-    distill: float = 0.0  # the teacher's share of each target (the true label has the rest)
-    holdout: float = 0.0  # share of the training images held out to validate on (0: the data's own split)
-    labels: str = "fer2013"  # what the net learns: "fer2013" one-hot, or FER+'s "votes", "majority" or "mix"
-    init: str = ""  # fine-tuning: the model file whose weights the run starts from ("" = random weights)
-    cpu_friendly: bool = False  # planned for a 2-core CPU (else train.py's long-run note says "meant for a GPU")
-
-
-RECIPES = {
-    # The CPU recipe, train.py's default: a net cut for speed (make_fast_model), a short
-    # cosine schedule with a larger learning rate and batch, and the cheap flip-and-crop
-    # augmentation; train.py asks TensorFlow for its oneDNN kernels. About 17 minutes on an
-    # idle 2-core CPU for ~66% (docs/fast_training.md). No class weights: in a run this
-    # short they cost about half a point overall (disgust, 1.5% of the faces, pays for it).
-    "fast": Recipe(model="fast", epochs=28, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
-                   warmup_epochs=1, augment_kind="crop", erasing=0.0, class_weight_power=0.0,
-                   cpu_friendly=True),
-    # The shipped model: the wide net, regularised by random erasing, 200 epochs. 70.2% on
-    # PublicTest with the mirror average (69.3% for seed 1338); 68.9% after 60 epochs (README).
-    "wide": Recipe(),
-    # The distilled student (issue 24): the shipped net's size in the fast net's folded shape,
-    # learning 70% of each target from a teacher's answers (--teacher), 50 epochs (~1.6 h on
-    # 2 CPU cores). Batch 128 at twice the wide recipe's rate (linear scaling); the cheap crop
-    # augmentation plus the wide recipe's erasing and class weights.
-    "student": Recipe(model="student", epochs=50, batch_size=128, learning_rate=2e-3, weight_decay=5e-4,
-                      augment_kind="crop", distill=0.7, cpu_friendly=True),
-    # The shipped model's recipe on FER+'s votes: the fast net and schedule, longer, with mild
-    # class weights so that the rare classes (disgust: 1% of the faces) keep their recall.
-    "plus": Recipe(model="fast", epochs=48, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
-                   warmup_epochs=1, augment_kind="crop", erasing=0.0, class_weight_power=0.3,
-                   cpu_friendly=True),
-    # Fine-tuning (--init MODEL): the shipped net's training continued on FER+'s votes at a
-    # third of the wide recipe's rate, one warm-up epoch, the cheap crop augmentation plus
-    # erasing. No label smoothing: the votes are soft targets already.
-    "finetune": Recipe(model="wide", epochs=12, learning_rate=3e-4, warmup_epochs=1, augment_kind="crop",
-                       label_smoothing=0.0, init="required", cpu_friendly=True),
-    # The first shipped net: 1.10M parameters, no erasing, 60 epochs. It under-fits with
-    # erasing on (69% training accuracy after 40 epochs) and over-fits without (78%).
-    "small": Recipe(model="small", epochs=60, erasing=0.0),
-    # The tutorial's recipe: Adam 1e-4, 50 epochs, batch 64, no augmentation, plain loss.
-    "seed": Recipe(model="seed", epochs=50, batch_size=64, learning_rate=1e-4, optimizer="adam",
-                   weight_decay=0.0, schedule="constant", warmup_epochs=0, label_smoothing=0.0,
-                   augment=False, erasing=0.0, class_weight_power=0.0),
-}
-
-
-RENAMED = {"default": "small"}  # old recipe name -> current, for resuming old checkpoints
+from .nets import ARCHITECTURES
+from .model_file import save_model
+from .recipes import RENAMED, Recipe
+from .runtime import keras_backend
 
 
 def augmentation(shift=0.08):
@@ -355,181 +292,6 @@ def compile_model(model, recipe, steps_per_epoch, jit_compile="auto"):
                   metrics=["accuracy"], jit_compile=jit_compile)
 
 
-class CheckpointDir:
-    """One training run's checkpoint folder: consistent units, one run at a time.
-
-    A unit is a folder (epoch-NNNN/) with model.keras and state.json,
-    written whole under a hidden name and renamed into place:
-    renaming a folder is atomic, so either the whole unit is there or none of
-    it. Older units go only after the new one is complete. Checkpoints from
-    before this layout (last.keras, best.keras, state.json side by side) are
-    still read for --resume.
-    """
-
-    def __init__(self, path):
-        self.path = Path(path)
-        self.lock_file = None
-
-    # -- one run at a time --------------------------------------------------
-    def lock(self):
-        """Hold the folder for this process; a second run gets one clear line."""
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserError(f"cannot create the checkpoint folder {self.path}: {exc.strerror}; "
-                            f"pass another --checkpoint-dir") from None
-        self.lock_file = open(self.path / ".lock", "a+")
-        try:
-            import fcntl
-
-            fcntl.flock(self.lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # Windows: no fcntl; one run per folder is then up to the user
-            pass
-        except OSError:
-            self.lock_file.seek(0)
-            other = self.lock_file.read().strip() or "another process"
-            self.lock_file.close()
-            self.lock_file = None
-            raise UserError(f"another train.py run ({other}) is using {self.path}: wait for it to finish, "
-                            f"or pass another --checkpoint-dir") from None
-        self.lock_file.seek(0)
-        self.lock_file.truncate()
-        self.lock_file.write(f"pid {os.getpid()}")
-        self.lock_file.flush()
-        for partial in self.path.glob(".partial-*"):  # left by a kill mid-write; we hold the lock
-            shutil.rmtree(partial, ignore_errors=True)
-
-    def unlock(self):
-        if self.lock_file is not None:
-            self.lock_file.close()
-            self.lock_file = None
-            try:  # a run refused by its checks leaves no empty folder behind
-                if [p.name for p in self.path.iterdir()] == [".lock"]:
-                    (self.path / ".lock").unlink()
-                    self.path.rmdir()
-            except OSError:
-                pass
-
-    # -- what is there --------------------------------------------------------
-    def units(self):
-        """Complete epoch units, newest first: [(epochs, folder)]."""
-        found = []
-        for d in self.path.glob("epoch-*"):
-            try:
-                n = int(d.name.split("-", 1)[1])
-            except ValueError:
-                continue
-            if (d / "model.keras").is_file() and (d / "state.json").is_file():
-                found.append((n, d))
-        return sorted(found, reverse=True)
-
-    def legacy(self):
-        return (self.path / "last.keras").is_file() and (self.path / "state.json").is_file()
-
-    def holds_run(self):
-        """Epochs done by the run in this folder (0 when it holds none)."""
-        units = self.units()
-        if units:
-            return units[0][0]
-        if self.legacy():
-            try:
-                return int(json.loads((self.path / "state.json").read_text())["epochs_done"])
-            except (OSError, ValueError, KeyError, TypeError):
-                return 1
-        return 0
-
-    # -- writing ------------------------------------------------------------
-    def _write_unit(self, name, model, state):
-        tmp = self.path / f".partial-{name}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir()
-            model.save(tmp / "model.keras")
-            (tmp / "state.json").write_text(json.dumps(state, indent=2))
-            for f in tmp.iterdir():  # on disk before the rename makes the unit visible
-                with open(f, "rb") as fh:
-                    os.fsync(fh.fileno())
-        except BaseException as exc:  # a full disk, a kill: no half unit left behind
-            shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, Exception):
-                raise as_disk_error(exc, self.path) from None
-            raise
-        final = self.path / name
-        if final.exists():  # the same epoch again (after falling back to an older unit)
-            shutil.rmtree(final)
-        os.rename(tmp, final)
-        return final
-
-    def save_epoch(self, model, state):
-        """Write epoch N's unit; then keep it, the one before it (a fallback should this one be
-        damaged later) and the best epoch's, which state["best"] names: one rename per epoch, so
-        the best model and the state that names it can never disagree."""
-        n = state["epochs_done"]
-        unit = self._write_unit(f"epoch-{n:04d}", model, state)
-        units = self.units()
-        keep = {n, state["best"]["epoch"]} | {m for m, _ in units[1:2]}
-        for m, old in units:  # only now: the new unit is complete
-            if m not in keep:
-                shutil.rmtree(old, ignore_errors=True)
-        return unit
-
-    # -- reading --------------------------------------------------------------
-    def load_latest(self):
-        """(model, state) of the newest unit that loads, falling back to older ones (the one
-        before it, the best) with a warning; raises UserError when nothing can be resumed."""
-        import keras
-
-        candidates = [(d / "model.keras", d / "state.json", d.name) for _, d in self.units()]
-        if self.legacy():
-            candidates.append((self.path / "last.keras", self.path / "state.json", "last.keras"))
-        first = None
-        for model_path, state_path, name in candidates:
-            try:
-                state = json.loads(state_path.read_text())
-                int(state["epochs_done"]), Recipe(**state["recipe"])
-                model = keras.models.load_model(model_path)
-            except Exception:  # truncated, corrupt, or from another program
-                first = first or name
-                continue
-            if first is not None:
-                print(f"warning: {first} in {self.path} is damaged; resuming from {name} "
-                      f"(epoch {state['epochs_done']}) instead")
-            return model, state
-        if first is not None:
-            raise UserError(f"every checkpoint in {self.path} is damaged: start over with --restart")
-        raise UserError(f"nothing to resume in {self.path}: start a run without --resume")
-
-    def move_aside(self):
-        """--restart: keep the old run under a new name instead of deleting it; returns that name."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.before-{stamp}")
-        os.rename(self.path, aside)
-        return aside
-
-
-def checkpoint_callback(ckpt, recipe, history, best, started, data_name="", fingerprint=None):
-    """Keras callback: a whole-model checkpoint unit every epoch, plus the best so far."""
-    import keras
-
-    class Checkpoint(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            for k, v in logs.items():
-                history.setdefault(k, []).append(float(v))
-            # Training seconds at the end of each epoch, across resumes: the report's curve by time.
-            history.setdefault("seconds", []).append(round(started["before"] + time.time() - started["at"], 1))
-            val = float(logs.get("val_accuracy", -1))
-            if val > best["val_accuracy"]:
-                best.update(val_accuracy=val, epoch=epoch + 1)
-            ckpt.save_epoch(self.model, {
-                "epochs_done": epoch + 1, "recipe": asdict(recipe), "history": history, "best": dict(best),
-                "train_seconds": started["before"] + time.time() - started["at"], "data": data_name,
-                "fingerprint": fingerprint,
-            })
-
-    return Checkpoint()
-
-
 def timing_callback(recipe, steps, val_images, epochs_left, faster=None):
     """Keras callback: times a few steps of the first epoch this run trains and prints the
     expected length of the whole run on this machine, naming `faster` when it is over an hour."""
@@ -693,7 +455,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
         keras.utils.set_random_seed(stream_seed)
         print(f"resuming from epoch {initial_epoch} of {recipe.epochs} ({ckpt_dir})")
     elif recipe.init:
-        from .model import load_model_of_our_classes
+        from .model_file import load_model_of_our_classes
 
         model = load_model_of_our_classes(recipe.init, "it cannot be fine-tuned into this app's model")
         compile_model(model, recipe, steps)
@@ -727,7 +489,8 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
 
     # The model of the last epoch is the one shipped: choosing the best epoch by
     # the test split would flatter the reported score.
-    from .model import ONE_VIEW, join_models, make_predictor, members
+    from .nets import join_models, members
+    from .runtime import make_predictor, ONE_VIEW
 
     trained = model
     if base is not None:
@@ -885,7 +648,8 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
     folder, so a resumed run learns from the same answers even if the teacher
     file has been replaced since.
     """
-    from .model import MIRROR, load_model_of_our_classes, make_predictor
+    from .model_file import load_model_of_our_classes
+    from .runtime import make_predictor, MIRROR
 
     kept = ckpt_dir / "teacher.npz"
     if resume and kept.is_file():
@@ -907,7 +671,7 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
 def _join_base(ckpt_dir, join, resume):
     """The model a run joins its network to, or None: the copy kept in the
     checkpoint folder once there is one, else the file given with --join."""
-    from .model import load_emotion_model, load_model_of_our_classes, save_model
+    from .model_file import load_emotion_model, load_model_of_our_classes, save_model
 
     kept = ckpt_dir / "join_base.h5"
     if resume and kept.is_file():

@@ -70,7 +70,7 @@ def test_missing_model_file(clip, tmp_path, capsys):
 def test_not_a_model_and_wrong_shape(tmp_path, capsys):
     import keras
 
-    from emoji_creator.model import load_emotion_model
+    from emoji_creator.model_file import load_emotion_model
 
     junk = tmp_path / "junk.h5"
     junk.write_bytes(b"this is not HDF5")

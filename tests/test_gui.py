@@ -215,7 +215,7 @@ def test_ctrl_c_in_the_terminal_quits_an_idle_window_within_a_second(display, tr
 
     from emoji_creator import ROOT
     from emoji_creator.clip import compose
-    from emoji_creator.model import load_live_model
+    from emoji_creator.runtime import load_live_model
 
     load_live_model(trained_model, quiet=True)
     image = tmp_path / "face.png"

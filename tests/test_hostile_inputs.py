@@ -5,7 +5,6 @@ non-UTF-8 file names, real SIGINT and SIGTERM to a real process. The rule
 tested is the README's: one line and a non-zero exit, never a traceback, a
 crash or a hang, and nothing written over an input or an earlier run's work.
 """
-import json
 import os
 import shutil
 import signal

@@ -99,10 +99,10 @@ def test_log_never_writes_over_the_source_or_an_existing_file(clip, trained_mode
 
 # -- 4. two runs on one checkpoint folder -------------------------------------------
 def test_a_second_run_on_a_locked_checkpoint_folder_gets_one_line(tiny_data, tmp_path, capsys):
-    from emoji_creator.training import CheckpointDir
+    from emoji_creator.checkpoints import CheckpointDir
 
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; sys.path.insert(0, %r); from emoji_creator.training import CheckpointDir; "
+        "import sys, time; sys.path.insert(0, %r); from emoji_creator.checkpoints import CheckpointDir; "
         "c = CheckpointDir(%r); c.lock(); print('locked', flush=True); time.sleep(60)") % (str(ROOT), str(tmp_path / "ckpt"))],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -162,7 +162,7 @@ def test_random_kills_during_training_never_desync_the_checkpoint(tiny_data, tmp
 
 # -- 6. the CSV log: a full disk, and SIGTERM ----------------------------------------------
 def test_log_write_failure_is_one_line_and_sigterm_keeps_the_tail(clip, trained_model, tmp_path):
-    from emoji_creator.model import load_live_model
+    from emoji_creator.runtime import load_live_model
 
     load_live_model(trained_model, quiet=True)  # the compiled cache exists, as after any first start
     log = tmp_path / "faces.csv"
@@ -323,7 +323,7 @@ def test_odd_class_names_in_a_model_fall_back_to_the_classes(value, trained_mode
     import h5py
 
     from emoji_creator import CLASSES
-    from emoji_creator.model import LABELS_ATTR, read_class_names
+    from emoji_creator.model_file import LABELS_ATTR, read_class_names
 
     m = tmp_path / "m.h5"
     shutil.copy(trained_model, m)
@@ -383,7 +383,7 @@ def test_saves_clean_leftovers_use_the_umask_and_say_why_they_failed(tmp_path, m
 
 
 def test_a_killed_model_save_leaves_no_report_of_a_model_never_saved(tiny_data, tmp_path, monkeypatch, capsys):
-    from emoji_creator import model as model_mod
+    from emoji_creator import model_file as model_mod
 
     def killed(model, path, class_names=None):
         raise KeyboardInterrupt  # the kill arrives during the final save
@@ -396,7 +396,7 @@ def test_a_killed_model_save_leaves_no_report_of_a_model_never_saved(tiny_data, 
 def test_stale_partial_model_files_are_cleaned(trained_model, tmp_path):
     import keras
 
-    from emoji_creator.model import save_model
+    from emoji_creator.model_file import save_model
 
     stale = tmp_path / ".m.partial-old.h5"
     stale.write_bytes(b"killed mid-save")

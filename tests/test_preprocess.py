@@ -36,7 +36,8 @@ def test_model_rescales_inside(trained_model):
 def test_compiled_predictor_matches_the_model_for_any_number_of_faces(trained_model, backend):
     # LiteRT resizes its buffers and XLA pads to a power of two when the number
     # of faces changes: neither may change the answers for the real faces.
-    from emoji_creator.model import MIRROR_ZOOM, ONE_VIEW, load_emotion_model, make_predictor, view
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import make_predictor, MIRROR_ZOOM, ONE_VIEW, view
 
     model, _ = load_emotion_model(trained_model)
     predict = make_predictor(model, backend, views=ONE_VIEW)
@@ -57,7 +58,7 @@ def test_compiled_predictor_matches_the_model_for_any_number_of_faces(trained_mo
 def test_views_mirror_and_zoom_like_image_libraries():
     import tensorflow as tf
 
-    from emoji_creator.model import view
+    from emoji_creator.runtime import view
 
     faces = np.random.default_rng(2).integers(0, 256, (2, 48, 48, 1)).astype(np.float32)
     np.testing.assert_array_equal(view(faces), faces)
@@ -90,7 +91,7 @@ def test_shipped_model_scores_what_the_readme_says_on_fer2013(fer_dir):
     # README says 70.2% on PublicTest; a regression in preprocessing or the cache shows here.
     from emoji_creator import DEFAULT_MODEL
     from emoji_creator.data import load_folder_split
-    from emoji_creator.model import load_live_model
+    from emoji_creator.runtime import load_live_model
 
     x, y, _ = load_folder_split(fer_dir / "test")
     predict, names = load_live_model(DEFAULT_MODEL, quiet=True)

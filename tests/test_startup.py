@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from emoji_creator import ROOT, UserError
-from emoji_creator.model import cache_path, load_live_model, read_cache
+from emoji_creator.runtime import cache_path, load_live_model, read_cache
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_cache_is_built_once_then_loaded_without_tensorflow(model_copy, faces):
     cache = cache_path(model_copy)
     assert cache.is_file()
     # A fresh process (as a user starts the app) loads it without importing TensorFlow or Keras.
-    code = ("import sys; sys.path.insert(0, %r); from emoji_creator.model import load_live_model; "
+    code = ("import sys; sys.path.insert(0, %r); from emoji_creator.runtime import load_live_model; "
             "p, n = load_live_model(%r); print('tf' if 'tensorflow' in sys.modules or 'keras' in sys.modules "
             "else 'no-tf', n[3])" % (str(ROOT), str(model_copy)))
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -47,7 +47,7 @@ def test_a_changed_model_rebuilds_the_cache(model_copy, trained_model, capsys):
     load_live_model(model_copy)
     assert "compiling" in capsys.readouterr().err
     assert cache.read_bytes() != old
-    assert read_cache(cache, __import__("emoji_creator.model", fromlist=["x"]).file_sha256(model_copy))
+    assert read_cache(cache, __import__("emoji_creator.runtime", fromlist=["x"]).file_sha256(model_copy))
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
@@ -87,7 +87,7 @@ def test_a_read_only_model_folder_still_works(model_copy, capsys):
 def test_a_model_that_does_not_output_probabilities_is_refused(tmp_path):
     import keras
 
-    from emoji_creator.model import save_model
+    from emoji_creator.model_file import save_model
 
     inputs = keras.Input((48, 48, 1))
     outputs = keras.layers.Dense(7)(keras.layers.Flatten()(inputs))  # linear: no softmax

@@ -13,7 +13,7 @@ import train
 from conftest import latest_unit
 from emoji_creator import CLASSES, DEFAULT_MODEL, ROOT
 from emoji_creator.data import CSV_LABELS
-from emoji_creator.model import read_class_names
+from emoji_creator.model_file import read_class_names
 
 
 def check_contract(path):
@@ -56,7 +56,7 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
     assert {d.name for d in ckpt.glob("epoch-*")} == {"epoch-0003", "epoch-0002", f"epoch-{best:04d}"}
     opt = keras.models.load_model(unit / "model.keras").optimizer
     assert opt.iterations.numpy() == 3 * steps
-    from emoji_creator.training import RECIPES
+    from emoji_creator.recipes import RECIPES
 
     end = RECIPES["fast"].learning_rate / 100  # the default recipe's schedule ends at 1% of its rate
     assert float(opt.learning_rate) == pytest.approx(end, rel=0.05)
@@ -66,7 +66,9 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
 
 
 def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, tmp_path, capsys):
-    from emoji_creator.model import MIRROR, ONE_VIEW, app_views, join_models, load_emotion_model, members
+    from emoji_creator.nets import join_models, members
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import app_views, MIRROR, ONE_VIEW
 
     out = tmp_path / "emotion_model.h5"
     shutil.copy(trained_model, out)
@@ -92,7 +94,8 @@ def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, 
 
 
 def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data, tmp_path, capsys):
-    from emoji_creator.model import MIRROR, load_emotion_model, make_predictor
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import make_predictor, MIRROR
     from emoji_creator.training import mix_targets
 
     out = tmp_path / "student.h5"
@@ -220,7 +223,8 @@ def test_join_tool_averages_model_files_and_never_writes_over_one(trained_model,
     sys.path.insert(0, str(ROOT / "tools"))
     import join
 
-    from emoji_creator.model import load_emotion_model, members
+    from emoji_creator.nets import members
+    from emoji_creator.model_file import load_emotion_model
 
     other = tmp_path / "other.h5"
     shutil.copy(trained_model, other)
@@ -238,8 +242,11 @@ def test_join_tool_averages_model_files_and_never_writes_over_one(trained_model,
 
 def test_an_ensemble_teacher_answers_on_face_and_mirror(trained_model, tmp_path, capsys):
     # The app gives an ensemble one view; as a teacher, whose time is free, it gets the mirror too.
-    from emoji_creator.model import MIRROR, join_models, load_emotion_model, make_predictor, save_model
-    from emoji_creator.training import RECIPES, _teacher
+    from emoji_creator.nets import join_models
+    from emoji_creator.model_file import load_emotion_model, save_model
+    from emoji_creator.runtime import make_predictor, MIRROR
+    from emoji_creator.recipes import RECIPES
+    from emoji_creator.training import _teacher
 
     net, _ = load_emotion_model(trained_model)
     pair = join_models([net, load_emotion_model(trained_model)[0]])
@@ -264,7 +271,7 @@ def test_train_on_csv(tiny_data, tmp_path, capsys):
 
 
 def test_seed_model_is_the_tutorial_cnn():
-    from emoji_creator.model import make_seed_model
+    from emoji_creator.nets import make_seed_model
 
     model = make_seed_model()
     kinds = [type(layer).__name__ for layer in model.layers]
@@ -281,13 +288,13 @@ def test_shipped_model_meets_the_contract():
 
 FIRST_EPOCH = """
 import sys, dataclasses, numpy as np, keras
-from emoji_creator import training
+from emoji_creator import recipes, training
 seed = int(sys.argv[1])
 keras.utils.set_random_seed(seed)  # as train() seeds a run and each resume
 x = np.random.default_rng(0).integers(0, 256, (32, 48, 48, 1)).astype(np.uint8)
 # One batch: with two, the parallel map calls race for the random state and even
 # the same seed gives other pixels under load (0 of 32 alike, measured).
-recipe = dataclasses.replace(training.RECIPES["wide"], batch_size=32)  # augmentation and erasing 0.5 on
+recipe = dataclasses.replace(recipes.RECIPES["wide"], batch_size=32)  # augmentation and erasing 0.5 on
 ds = training.training_stream(x, np.arange(32) % 7, recipe, seed)
 np.save(sys.argv[2], np.concatenate([np.asarray(a) for a, _ in ds]))
 """
@@ -322,7 +329,8 @@ def test_portable_stream_is_the_recipe_in_numpy(tiny_data):
     # shipped model was trained): the recipe's batches, class weights as sample weights,
     # the same pixels for the same (seed, epoch), others for the next epoch.
     from emoji_creator.data import class_weights, load_folder_split
-    from emoji_creator.training import RECIPES, PortableStream
+    from emoji_creator.recipes import RECIPES
+    from emoji_creator.training import PortableStream
 
     x, y, _ = load_folder_split(tiny_data / "train")  # 70 faces, every class
     cw = class_weights(y, 0.5)
@@ -344,8 +352,9 @@ def test_portable_stream_is_the_recipe_in_numpy(tiny_data):
 
 def test_portable_stream_feeds_fit(tiny_data):
     from emoji_creator.data import load_folder_split
-    from emoji_creator.model import make_model
-    from emoji_creator.training import RECIPES, PortableStream, compile_model
+    from emoji_creator.nets import make_model
+    from emoji_creator.recipes import RECIPES
+    from emoji_creator.training import PortableStream, compile_model
 
     x, y, _ = load_folder_split(tiny_data / "train")
     recipe = RECIPES["wide"]
@@ -374,7 +383,8 @@ def test_fast_recipe_is_the_default_and_reports_its_speed(trained_model, capsys)
 
 
 def test_timing_line_before_the_run_and_over_an_hour_names_the_fast_recipe(tiny_data, tmp_path, capsys):
-    from emoji_creator.training import timing_callback, RECIPES
+    from emoji_creator.training import timing_callback
+    from emoji_creator.recipes import RECIPES
 
     cb = timing_callback(RECIPES["wide"], steps=1000, val_images=3589, epochs_left=200,
                          faster="'python train.py --model fast' is quicker")
@@ -391,11 +401,12 @@ def test_timing_line_before_the_run_and_over_an_hour_names_the_fast_recipe(tiny_
 
 def test_timing_is_revised_after_two_whole_epochs_when_it_moved(monkeypatch, capsys):
     from emoji_creator import training
+    from emoji_creator.recipes import RECIPES
 
     def run(epoch_seconds):
         clock = iter(range(10_000))  # a step takes 1 s: the early estimate is 10 s an epoch
         monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
-        cb = training.timing_callback(training.RECIPES["fast"], steps=10, val_images=0, epochs_left=10)
+        cb = training.timing_callback(RECIPES["fast"], steps=10, val_images=0, epochs_left=10)
         cb.on_train_begin()
         cb.on_epoch_begin(0)
         for batch in range(30):  # past the traced steps and the ones it times

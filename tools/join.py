@@ -39,7 +39,8 @@ def main(argv=None):
                 raise UserError(f"{path}: no such model file" if kind(path) == "missing" else
                                 f"{path} is a {kind(path)}, not a model file: name a .h5 model file")
         with native_stderr_quiet():
-            from emoji_creator.model import join_models, load_model_of_our_classes, members, save_model
+            from emoji_creator.nets import join_models, members
+            from emoji_creator.model_file import load_model_of_our_classes, save_model
 
             joined = join_models([load_model_of_our_classes(path, "it cannot be joined") for path in args.models])
             save_model(joined, args.output)

@@ -1,321 +1,27 @@
-"""The emotion CNNs, and saving/loading them under the model contract.
+"""The runtime: a model file to a fast function from face crops to probabilities.
 
-Contract (other programs rely on it): emotion_model.h5 loads with
-keras.models.load_model(path, compile=False) alone, takes (batch, 48, 48, 1)
-float grayscale pixels in 0..255 and returns seven softmax probabilities in
-CLASSES order. Rescaling is the model's first layer, so nobody feeding it can
-drift from what training fed. Class names travel inside the file as an HDF5
-attribute (ignored by Keras, read by load_emotion_model).
+    from emoji_creator.runtime import load_live_model, make_predictor
+    predict, class_names = load_live_model("emotion_model.h5")   # the live loop's: LiteRT, from its cache
+    probs = predict(crops)                    # float32 (n, 48, 48, 1) in 0..255 -> (n, 7)
+    predict = make_predictor(model)           # the same for a model in memory (training's evaluation)
+
+A frame's walk: live.LivePipeline crops each face (data.to_model_input), and
+the predictor averages the net's answers over the app's test-time views
+(app_views: the face and its mirror for one net). model.predict() builds a data
+pipeline on every call, so the frame loop uses a compiled runtime instead:
+LiteRT's XNNPACK kernels on the net converted once and kept beside the model
+file (NAME.h5.litert, checked by hash), or a traced TensorFlow function.
 """
 import functools
 import json
 import os
 from pathlib import Path
 
-from . import CLASSES, IMAGE_SIZE, UserError, native_stderr_quiet
+from . import CLASSES, UserError, native_stderr_quiet
+from .model_file import check_model_file, load_emotion_model, valid_names
+from .nets import INPUT_SHAPE, members
 
-INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
-LABELS_ATTR = "emoji_creator_classes"
-ENSEMBLE_NAME = "emotion_ensemble"  # join_models() names its result so; members() recognises it by it
 
-
-def _conv_bn(x, filters):
-    """3x3 convolution, batch norm, ReLU: the block every project net is built of.
-    No conv bias: batch norm's shift makes it redundant."""
-    from keras import layers
-
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
-    x = layers.BatchNormalization()(x)
-    return layers.Activation("relu")(x)
-
-
-def _double_stages(x, widths):
-    """For each width: two conv-BN-ReLU blocks, then 2x2 max-pooling (each stage halves the side)."""
-    from keras import layers
-
-    for filters in widths:
-        x = _conv_bn(x, filters)
-        x = _conv_bn(x, filters)
-        x = layers.MaxPooling2D()(x)
-    return x
-
-
-def _head(x, num_classes, dropout):
-    """Flatten (keeps where on the face a feature fired: mouth vs brow), dense 256, softmax."""
-    from keras import layers
-
-    x = layers.Flatten()(x)
-    x = layers.Dropout(dropout)(x)
-    x = layers.Dense(256, use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.Activation("relu")(x)
-    x = layers.Dropout(dropout)(x)
-    return layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-
-
-def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
-    """The project's CNN ('small' at these widths): a VGG-style net with batch norm.
-
-    One 3x3 convolution at full 48x48 resolution (edges need no more), then
-    three blocks of two; filters double as the map halves, so the work is
-    spread evenly. These widths (48-96-192) were chosen when the app ran the
-    net through a traced tf.function: 64-128-256 took 3.8-4 ms a face there
-    on a 2-core CPU (budget: 3 ms). With LiteRT the wider net fits (2.4 ms
-    with the mirror average), so it is the shipped one (make_wide_model);
-    this one trains an epoch in about half the time.
-    Regularisation is light on purpose: with augmentation on, a heavier
-    version of this net was still under-fitting FER2013 after 25 epochs.
-    """
-    from keras import layers, Model, Input
-
-    inputs = Input(INPUT_SHAPE, name="pixels")
-    x = layers.Rescaling(1.0 / 255)(inputs)
-    x = _conv_bn(x, widths[0])
-    x = layers.MaxPooling2D()(x)
-    x = _double_stages(x, widths[1:])
-    return Model(inputs, _head(x, num_classes, 0.3), name="emotion_cnn")  # 3x3xwidth left
-
-
-def make_seed_model(num_classes=len(CLASSES)):
-    """The tutorial's CNN, layer for layer, for comparison (plus the in-model rescale)."""
-    from keras import layers, Sequential, Input
-
-    return Sequential([
-        Input(INPUT_SHAPE, name="pixels"),
-        layers.Rescaling(1.0 / 255),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Dropout(0.25),
-        layers.Conv2D(128, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(128, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Dropout(0.25),
-        layers.Flatten(),
-        layers.Dense(1024, activation="relu"),
-        layers.Dropout(0.5),
-        layers.Dense(num_classes, activation="softmax", name="probabilities"),
-    ], name="seed_cnn")
-
-
-def make_wide_model(num_classes=len(CLASSES)):
-    """The same net at 64-128-256, the shipped one: 1.76M parameters, 1.15 ms a face with LiteRT
-    from one view (small: 0.9), 2.4-3.0 ms with the mirror average the app uses (this machine's
-    speed drifts). With random erasing it takes the extra capacity without over-fitting: 68.9%
-    after 60 epochs against the small net's 67.1%, 70.2% after 200 (README)."""
-    return make_model(num_classes, widths=(32, 64, 128, 256))
-
-
-def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=0.1):
-    """The CPU recipe's net ('fast'): the same VGG-style blocks, cut to what trains in minutes.
-
-    Two changes buy the speed (benchmarks/train_speed.py): the 48x48 face is
-    folded into 24x24x4 (each 2x2 patch becomes four channels) before the
-    first convolution, because a 3x3 convolution over one channel at full
-    resolution is the slowest layer per FLOP on a CPU (benchmarks/train_speed.py
-    --layers); and the 24x24 stage has one convolution, not two, at narrower
-    widths. 0.58M parameters, about 4x the images per second of the shipped net
-    on a 2-core CPU. Dropout is lighter (0.1) than the long recipes' 0.3: a
-    28-epoch run under-fits first (seed 1338: 66.62% at 0.1, 65.87% at 0.2).
-    A wider version (32-48-96-192) trained for 7 epochs in the same time
-    scored less (docs/fast_training.md).
-    """
-    from keras import layers, Model, Input
-
-    half = IMAGE_SIZE // 2
-    inputs = Input(INPUT_SHAPE, name="pixels")
-    x = layers.Rescaling(1.0 / 255)(inputs)
-    # Space-to-depth with plain reshapes: portable across backends and LiteRT.
-    x = layers.Reshape((half, 2, half, 2, 1))(x)
-    x = layers.Permute((1, 3, 2, 4, 5))(x)
-    x = layers.Reshape((half, half, 4), name="patches")(x)
-    x = _conv_bn(x, widths[0])
-    x = _conv_bn(x, widths[1])
-    x = layers.MaxPooling2D()(x)
-    x = _double_stages(x, widths[2:])
-    return Model(inputs, _head(x, num_classes, dropout), name="emotion_cnn")
-
-
-def make_student_model(num_classes=len(CLASSES)):
-    """The fast net's folded shape at the shipped widths (32-64-128-256): the distilled student.
-
-    1.72M parameters, like the shipped net, but 1.72 ms a face with the mirror
-    average against its 2.21 (no convolution at 48x48; benchmarks/quantize.py),
-    and it trains at ~300 images/s on 2 CPU cores against 206. Dropout as the
-    long recipes': 0.3. Its first run: 68.5% in 97 min (docs/distillation.md).
-    """
-    return make_fast_model(num_classes, widths=(32, 64, 128, 256), dropout=0.3)
-
-
-ARCHITECTURES = {"small": make_model, "wide": make_wide_model, "seed": make_seed_model, "fast": make_fast_model,
-                 "student": make_student_model}
-
-
-def join_models(models):
-    """One model that averages the probabilities of several trained networks.
-
-    Networks trained apart (another seed, another augmentation) err on
-    different faces, so their average beats each of them: the default 60-epoch
-    net and the 40-epoch random-erasing net score 67.1% and 67.0% with the
-    mirror average, 68.1% averaged together from one view (README). An
-    ensemble passed in is unpacked, so joining never nests. The result is still
-    one Keras model under the contract above: the app and load_model need
-    nothing new.
-    """
-    from keras import Input, Model, layers
-
-    nets = [net for m in models for net in members(m)]
-    if len(nets) == 1:
-        return nets[0]
-    inputs = Input(INPUT_SHAPE, name="pixels")
-    # Fresh functional wrappers with unique names: every member was built as "emotion_cnn".
-    outs = [Model(net.input, net.output, name=f"member_{i}")(inputs) for i, net in enumerate(nets)]
-    return Model(inputs, layers.Average(name="probabilities")(outs), name=ENSEMBLE_NAME)
-
-
-def members(model):
-    """The networks a model averages: its member sub-models, or [model] for a single network."""
-    from keras import Model
-
-    subs = [layer for layer in model.layers if isinstance(layer, Model)]
-    return subs if model.name == ENSEMBLE_NAME and subs else [model]
-
-
-def hdf5_bytes(model, class_names=CLASSES):
-    """The whole model (no optimizer state: inference needs none, a third of the size) as the
-    bytes of an HDF5 file, with the class names inside; built in memory, so a full disk meets
-    only the plain write that follows (HDF5 writing into a full disk crashed the process)."""
-    import io
-
-    import h5py
-
-    try:  # Keras' own HDF5 writer, which model.save(".h5") calls, given an in-memory file
-        from keras.src.legacy.saving.legacy_h5_format import save_model_to_hdf5
-    except ImportError:  # another Keras layout: through a temporary file instead
-        return None
-    buf = io.BytesIO()
-    with h5py.File(buf, "w") as f:
-        save_model_to_hdf5(model, f, include_optimizer=False)
-        f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
-    return buf.getvalue()
-
-
-def save_model(model, path, class_names=CLASSES):
-    """Save the whole model as HDF5, atomically: the old file stays until the new one is complete,
-    and a failed write (a full disk) leaves no partial file."""
-    import tempfile
-
-    from .saving import clean_leftovers, umask
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique name per save, and the ones a killed save left cleaned.
-    clean_leftovers(path.parent, f".{path.stem}.partial*.h5")
-    data = hdf5_bytes(model, class_names)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=".h5", dir=path.parent)
-    tmp = Path(tmp)
-    try:
-        if data is None:
-            os.close(fd)
-            _save_through_file(model, tmp, class_names)
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~umask())
-        os.replace(tmp, path)
-    except Exception as exc:
-        from .files import as_disk_error
-
-        raise as_disk_error(exc, path.parent) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _save_through_file(model, tmp, class_names):
-    import logging
-
-    import h5py
-
-    absl = logging.getLogger("absl")
-    level = absl.level
-    absl.setLevel(logging.ERROR)  # Keras calls HDF5 "legacy"; it is this project's contract format
-    try:
-        model.save(tmp, include_optimizer=False)
-    finally:
-        absl.setLevel(level)
-    with h5py.File(tmp, "a") as f:
-        f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
-
-
-def check_model_file(path):
-    """`path` as a Path if it names a file; else the UserError every script and benchmark gives."""
-    from .files import kind, printable
-
-    path = Path(path)
-    what = kind(path)
-    if what == "missing":
-        raise UserError(f"model file {printable(path)} not found: train one with 'python train.py', or name an "
-                        f"existing model file (useIt.py and gui.py: --model PATH)")
-    if what != "file":
-        raise UserError(f"{printable(path)} is a {what}, not a model file: name a .h5 model file "
-                        f"(e.g. emotion_model.h5)")
-    return path
-
-
-RETRAIN = "retrain with 'python train.py' or restore emotion_model.h5 from git"
-
-
-def load_emotion_model(path, fix=RETRAIN):
-    """Load and check a model file; returns (model, class_names). Raises UserError with `fix`."""
-    path = check_model_file(path)
-    import keras
-
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as exc:  # Keras raises many types for a foreign or broken file
-        raise UserError(f"{path} is not a Keras model this app can load ({type(exc).__name__}): {fix}") from None
-    in_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
-    out_shape = tuple(model.output_shape[1:]) if not isinstance(model.output_shape, list) else None
-    if in_shape != INPUT_SHAPE or out_shape != (len(CLASSES),):
-        raise UserError(f"{path} takes {in_shape} and returns {out_shape}, but this app needs "
-                        f"{INPUT_SHAPE} -> ({len(CLASSES)},): {fix}")
-    return model, read_class_names(path)
-
-
-def load_model_of_our_classes(path, otherwise):
-    """The model in `path`, checked to predict this app's classes (UserError saying `otherwise` if not):
-    for a model another one is built from (a --join base, a --teacher, tools/join.py's inputs)."""
-    model, names = load_emotion_model(path, f"{otherwise}; pass another model file, trained by this app's train.py")
-    if tuple(names) != tuple(CLASSES):
-        raise UserError(f"{path} predicts {', '.join(names)}, not this app's classes: {otherwise}")
-    return model
-
-
-def valid_names(names):
-    """True for a list of seven distinct non-empty strings, the only class list the app can show."""
-    return (isinstance(names, (list, tuple)) and len(names) == len(CLASSES)
-            and all(isinstance(n, str) and n.strip() for n in names) and len(set(names)) == len(names))
-
-
-def read_class_names(path):
-    """The class names stored with the model, or CLASSES for a file saved elsewhere
-    (or whose stored list is not seven names)."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            raw = f.attrs.get(LABELS_ATTR)
-        names = json.loads(raw) if raw is not None else CLASSES
-    except (OSError, ValueError, TypeError):
-        names = CLASSES
-    return tuple(names) if valid_names(names) else CLASSES
-
-
-# Test-time views of a face, each (pixels cropped off every side before scaling
-# back to 48x48, mirrored?). The predictor averages the model's answers over them.
 ONE_VIEW = ((0, False),)
 MIRROR = ((0, False), (0, True))
 MIRROR_ZOOM = MIRROR + ((2, False), (2, True))
@@ -401,8 +107,6 @@ def averaging_views(single, views):
 
 def view(batch, crop=0, mirrored=False):
     """Faces (n, 48, 48, 1) with `crop` pixels cut off each side, scaled back up, and/or mirrored."""
-    import numpy as np
-
     if crop:
         m = _zoom_matrix(crop, batch.shape[1])
         batch = (m @ batch[..., 0] @ m.T)[..., None]  # rows, then columns

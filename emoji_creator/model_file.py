@@ -1,0 +1,155 @@
+"""The model file: saving and loading emotion_model.h5 under the model contract.
+
+    from emoji_creator.model_file import load_emotion_model, save_model
+    model, class_names = load_emotion_model("emotion_model.h5")   # checked; UserError with the fix
+    save_model(model, "new.h5")                                     # whole model, atomic, class names inside
+
+Contract (other programs rely on it): emotion_model.h5 loads with
+keras.models.load_model(path, compile=False) alone, takes (batch, 48, 48, 1)
+float grayscale pixels in 0..255 and returns seven softmax probabilities in
+CLASSES order. Class names travel inside the file as an HDF5 attribute
+(ignored by Keras, read by read_class_names).
+"""
+import json
+import os
+from pathlib import Path
+
+from . import CLASSES, UserError
+from .nets import INPUT_SHAPE
+
+LABELS_ATTR = "emoji_creator_classes"
+
+
+def hdf5_bytes(model, class_names=CLASSES):
+    """The whole model (no optimizer state: inference needs none, a third of the size) as the
+    bytes of an HDF5 file, with the class names inside; built in memory, so a full disk meets
+    only the plain write that follows (HDF5 writing into a full disk crashed the process)."""
+    import io
+
+    import h5py
+
+    try:  # Keras' own HDF5 writer, which model.save(".h5") calls, given an in-memory file
+        from keras.src.legacy.saving.legacy_h5_format import save_model_to_hdf5
+    except ImportError:  # another Keras layout: through a temporary file instead
+        return None
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        save_model_to_hdf5(model, f, include_optimizer=False)
+        f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+    return buf.getvalue()
+
+
+def save_model(model, path, class_names=CLASSES):
+    """Save the whole model as HDF5, atomically: the old file stays until the new one is complete,
+    and a failed write (a full disk) leaves no partial file."""
+    import tempfile
+
+    from .saving import clean_leftovers, umask
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A unique name per save, and the ones a killed save left cleaned.
+    clean_leftovers(path.parent, f".{path.stem}.partial*.h5")
+    data = hdf5_bytes(model, class_names)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=".h5", dir=path.parent)
+    tmp = Path(tmp)
+    try:
+        if data is None:
+            os.close(fd)
+            _save_through_file(model, tmp, class_names)
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~umask())
+        os.replace(tmp, path)
+    except Exception as exc:
+        from .files import as_disk_error
+
+        raise as_disk_error(exc, path.parent) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _save_through_file(model, tmp, class_names):
+    import logging
+
+    import h5py
+
+    absl = logging.getLogger("absl")
+    level = absl.level
+    absl.setLevel(logging.ERROR)  # Keras calls HDF5 "legacy"; it is this project's contract format
+    try:
+        model.save(tmp, include_optimizer=False)
+    finally:
+        absl.setLevel(level)
+    with h5py.File(tmp, "a") as f:
+        f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+
+
+def check_model_file(path):
+    """`path` as a Path if it names a file; else the UserError every script and benchmark gives."""
+    from .files import kind, printable
+
+    path = Path(path)
+    what = kind(path)
+    if what == "missing":
+        raise UserError(f"model file {printable(path)} not found: train one with 'python train.py', or name an "
+                        f"existing model file (useIt.py and gui.py: --model PATH)")
+    if what != "file":
+        raise UserError(f"{printable(path)} is a {what}, not a model file: name a .h5 model file "
+                        f"(e.g. emotion_model.h5)")
+    return path
+
+
+RETRAIN = "retrain with 'python train.py' or restore emotion_model.h5 from git"
+
+
+def load_emotion_model(path, fix=RETRAIN):
+    """Load and check a model file; returns (model, class_names). Raises UserError with `fix`."""
+    path = check_model_file(path)
+    import keras
+
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # Keras raises many types for a foreign or broken file
+        raise UserError(f"{path} is not a Keras model this app can load ({type(exc).__name__}): {fix}") from None
+    in_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
+    out_shape = tuple(model.output_shape[1:]) if not isinstance(model.output_shape, list) else None
+    if in_shape != INPUT_SHAPE or out_shape != (len(CLASSES),):
+        raise UserError(f"{path} takes {in_shape} and returns {out_shape}, but this app needs "
+                        f"{INPUT_SHAPE} -> ({len(CLASSES)},): {fix}")
+    return model, read_class_names(path)
+
+
+def load_model_of_our_classes(path, otherwise):
+    """The model in `path`, checked to predict this app's classes (UserError saying `otherwise` if not):
+    for a model another one is built from (a --join base, a --teacher, tools/join.py's inputs)."""
+    model, names = load_emotion_model(path, f"{otherwise}; pass another model file, trained by this app's train.py")
+    if tuple(names) != tuple(CLASSES):
+        raise UserError(f"{path} predicts {', '.join(names)}, not this app's classes: {otherwise}")
+    return model
+
+
+def valid_names(names):
+    """True for a list of seven distinct non-empty strings, the only class list the app can show."""
+    return (isinstance(names, (list, tuple)) and len(names) == len(CLASSES)
+            and all(isinstance(n, str) and n.strip() for n in names) and len(set(names)) == len(names))
+
+
+def read_class_names(path):
+    """The class names stored with the model, or CLASSES for a file saved elsewhere
+    (or whose stored list is not seven names)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get(LABELS_ATTR)
+        names = json.loads(raw) if raw is not None else CLASSES
+    except (OSError, ValueError, TypeError):
+        names = CLASSES
+    return tuple(names) if valid_names(names) else CLASSES
+
+
+# Test-time views of a face, each (pixels cropped off every side before scaling
