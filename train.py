@@ -244,7 +244,7 @@ def main(argv=None):
         if not args.resume:  # a resumed run learns what it learned before (its saved recipe)
             recipe = replace(recipe, labels=args.labels or ("votes" if "votes" in data else "fer2013"))
         faster = None if recipe.model == "fast" else (
-            "'python train.py --model fast' trains a ~66% model in about 18 minutes on a 2-core CPU"
+            "'python train.py --model fast' trains a model in about 16 minutes on a 2-core CPU (README: Results)"
             + ("" if recipe.cpu_friendly else "; this recipe is meant for a GPU (README: Training)"))
         result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                        verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,
