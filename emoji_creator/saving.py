@@ -26,14 +26,6 @@ def same_file(a, b):
         return False
 
 
-def check_not_input(path, inputs, option):
-    """Refuse an output path that is one of the run's inputs (data, source, model)."""
-    for inp in inputs:
-        if inp is not None and same_file(path, inp):
-            raise UserError(f"{option} {path} is also an input of this run ({inp}): writing it would destroy "
-                            f"it; pick another {option} path")
-
-
 # How to get out of a failed save, by cause; SAVE_ELSEWHERE names the way to pick another folder.
 SAVE_ELSEWHERE = "choose another folder with --save-dir"
 
