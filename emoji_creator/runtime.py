@@ -12,9 +12,12 @@ pipeline on every call, so the frame loop uses a compiled runtime instead:
 LiteRT's XNNPACK kernels on the net converted once and kept beside the model
 file (NAME.h5.litert, checked by hash), or a traced TensorFlow function.
 """
+import contextlib
 import functools
 import json
 import os
+import sys
+import threading
 from pathlib import Path
 
 from . import CLASSES, UserError, native_stderr_quiet
@@ -164,16 +167,40 @@ def convert_to_litert(model, configure=None):
     configure: called with the converter before it converts, to set options
     (benchmarks/quantize.py quantises this way); the app converts as it is.
     """
-    import contextlib
-    import io
-
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if configure is not None:
         configure(converter)
-    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints the whole signature
+    with _this_thread_quiet():  # the converter prints the whole signature
         return converter.convert()
+
+
+class _QuietFor:
+    """sys.stdout for a while: what one thread writes is dropped, every other thread's passes on."""
+
+    def __init__(self, inner, thread):
+        self.inner, self.thread = inner, thread
+
+    def write(self, text):
+        return len(text) if threading.current_thread() is self.thread else self.inner.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def _this_thread_quiet():
+    """Silence this thread's prints. Not contextlib.redirect_stdout: that swaps the process's
+    sys.stdout and puts back what it found, so a model converted in the window's loader thread
+    put back a stale stdout over whatever the main thread had set meanwhile."""
+    quiet = _QuietFor(sys.stdout, threading.current_thread())
+    sys.stdout = quiet
+    try:
+        yield
+    finally:
+        if sys.stdout is quiet:  # someone else's since: theirs stays
+            sys.stdout = quiet.inner
 
 
 def _litert_predictor(model, threads=2):
