@@ -2,7 +2,7 @@
 
     python gui.py                          # camera 0
     python gui.py --source clip.mp4        # a video file, an image or a folder of images
-    python gui.py --detector blazeface     # MediaPipe's face finder (also a choice in the window)
+    python gui.py --detector haar          # the classic cascade (the window uses YuNet; also a choice there)
     python gui.py --save-dir ~/Pictures    # where Save writes (default: save/)
 
 Save (or the s key) writes the frame with its emoji beside it (or, by the
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, fraction, quiet_libraries, run_script
-from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
+from emoji_creator.detectors import DETECTORS, MIN_FACE, WINDOW_DETECTOR
 
 
 def fps_limit(text):
@@ -36,9 +36,9 @@ def parse_args(argv=None):
     p.add_argument("--save-dir", type=Path, default=DEFAULT_SAVE_DIR,
                    help="where Save writes (default: save/; 'Save to…' in the window changes it)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
-    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
-                   help="face finder: 'haar' (the default), 'blazeface' (finds tilted, dark and far faces too) "
-                        "or 'yunet' (OpenCV's neural finder)")
+    p.add_argument("--detector", choices=DETECTORS, default=WINDOW_DETECTOR,
+                   help="face finder: 'yunet' (OpenCV's neural finder, the default), 'haar' (OpenCV's classic "
+                        "cascade) or 'blazeface' (finds the most faces, but also boxes textured walls)")
     p.add_argument("--min-face", type=fraction, default=MIN_FACE, metavar="FRACTION",
                    help=f"smallest face given a label, as a fraction of the frame's shorter side (default: {MIN_FACE})")
     p.add_argument("--emoji-dir", type=Path, default=EMOJI_DIR, help=argparse.SUPPRESS)

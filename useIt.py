@@ -80,7 +80,9 @@ def main(argv=None):
         return 2
     import cv2
 
-    from emoji_creator.live import FrameSource, LivePipeline, draw_faces
+    from emoji_creator.live import LivePipeline
+    from emoji_creator.overlay import draw_faces
+    from emoji_creator.sources import FrameSource
 
     source = log_file = None
     frames = faces_seen = 0

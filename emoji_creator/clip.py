@@ -164,6 +164,34 @@ def scenario_frames(faces, segments_per_scenario=6, hold=12, noise=3.0, seed=0, 
     return out
 
 
+def enlarged_frames(faces, hold=12, size=FRAME_SIZE, noise=3.0, seed=0, start=0):
+    """[("enlarged", BGR frame, [Truth])]: each face padded by repeating its border pixels
+    outwards (half its side each way), enlarged to 90-180 px for the face, on blurred noise,
+    drifting a few pixels a frame: a scene where a finder sees a face inside a larger face-like
+    patch and may box both. Truth.face counts on from `start` (the faces' index in `faces`)."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    out = []
+    for k, (label, face) in enumerate(faces):
+        bg = cv2.GaussianBlur(rng.uniform(0, 255, (h, w)).astype(np.float32), (0, 0), 10)
+        bg = (bg - bg.mean()) * (25 / (bg.std() + 1e-6)) + 110  # a textured wall, not a plain one
+        side = face.shape[0]
+        padded = cv2.copyMakeBorder(face, side // 2, side // 2, side // 2, side // 2, cv2.BORDER_REPLICATE)
+        px = int(rng.uniform(90, 180))
+        big = cv2.resize(padded, (2 * px, 2 * px), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+        x, y = rng.uniform(0, w - 2 * px), rng.uniform(0, h - 2 * px)
+        vx, vy = rng.uniform(-3, 3, 2)
+        for _ in range(hold):
+            x, y = float(np.clip(x + vx, 0, w - 2 * px)), float(np.clip(y + vy, 0, h - 2 * px))
+            ix, iy = int(x), int(y)
+            frame = bg.copy()
+            frame[iy:iy + 2 * px, ix:ix + 2 * px] = big
+            frame = np.clip(frame + rng.normal(0, noise, frame.shape), 0, 255).astype(np.uint8)
+            out.append(("enlarged", cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR),
+                        [Truth((ix + px // 2, iy + px // 2, px, px), label, start + k)]))
+    return out
+
+
 def shipped_face():
     """(the 144x144 grayscale picture in tests/faces/, the face's box in it as tight as a FER2013
     crop): the public-domain face used where FER2013 is not at hand; None if it is missing."""

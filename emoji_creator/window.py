@@ -30,9 +30,10 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from . import CLASSES, EMOJI_DIR, UserError
-from .detectors import DEFAULT_DETECTOR, DETECTORS
+from .detectors import DETECTORS, WINDOW_DETECTOR
 from .files import is_regular, open_image
-from .live import EmojiMask, FrameSource, draw_faces
+from .overlay import EmojiMask, draw_faces
+from .sources import FrameSource
 from .saving import advice, save_picture
 
 VIEW_SIZE = (640, 480)  # the feed when the window opens
@@ -198,7 +199,7 @@ class App:
     """The Emoji Creator window. `source` is a camera index or a path; `pipeline` a LivePipeline."""
 
     def __init__(self, root, make_pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None,
-                 detector=DEFAULT_DETECTOR):
+                 detector=WINDOW_DETECTOR):
         """make_pipeline(detector) builds the LivePipeline; it runs in a worker thread (or pass
         a ready pipeline)."""
         from . import DEFAULT_SAVE_DIR

@@ -1,4 +1,7 @@
 """The face finders: each finds real faces near and far, BlazeFace's decoding, loading failures."""
+import json
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -178,3 +181,38 @@ def test_a_missing_or_corrupt_yunet_file_is_one_line(tmp_path, clip, trained_mod
                        "--detector", "yunet"]) == 2
     err = capsys.readouterr().err
     assert err.count("error:") == 1 and "Traceback" not in err and "yunet" in err.lower()
+
+
+PHOTOS = Path(__file__).resolve().parent.parent / "benchmarks" / "photos"
+
+
+@pytest.mark.parametrize("photo", ["johnsnow_test1.jpg", "kit_with_rose.jpg"])
+def test_haar_check_drops_boxes_on_no_face_and_keeps_the_faces(photo):
+    # Two tuning photos of benchmarks/photos/ (README there): without the check, the cascade
+    # puts boxes on clothes and background beside the faces at the photo's own size.
+    frame = cv2.imread(str(PHOTOS / photo))
+    faces = json.loads((PHOTOS / "boxes.json").read_text())[photo]["faces"]
+    unchecked = HaarDetector(check=False)(frame)[0]
+    checked = HaarDetector()(frame)[0]
+    assert len(unchecked) > len(faces), "the photo no longer shows what the check is for"
+    assert len(checked) == len(faces) and all(near_face(f, checked) for f in faces)
+
+
+def test_haar_searches_only_near_followed_faces_between_full_scans(trained_model, faces, monkeypatch):
+    from emoji_creator.live import LivePipeline
+
+    pipeline = LivePipeline(trained_model, detect_every=1, full_every=4)
+    calls = []
+    search = pipeline.detector.__call__
+
+    def spy(frame, gray=None, near=None):
+        calls.append(near is not None)
+        return search(frame, gray, near)
+
+    monkeypatch.setattr(pipeline, "detector", spy)
+    spy.searches_near = True
+    frame = next(f for f in (compose(face, face_px=200) for _, face in faces) if len(search(f)[0]) == 1)
+    calls.clear()
+    shown = [len(pipeline.process(frame)) for _ in range(8)]
+    assert shown == [1] * 8, "the face was lost between full scans"
+    assert calls == [False, True, True, True, False, True, True, True]

@@ -9,7 +9,7 @@ import numpy as np
 
 import useIt
 from emoji_creator import ROOT
-from emoji_creator import live
+from emoji_creator import sources
 
 
 def test_interrupted_training_keeps_old_model_and_resumes(tiny_data, tmp_path):
@@ -68,8 +68,8 @@ class StallingCamera:
 
 
 def test_camera_stopping_mid_stream_ends_with_a_message(monkeypatch, trained_model, capsys):
-    monkeypatch.setattr(live.cv2, "VideoCapture", StallingCamera)
-    monkeypatch.setattr(live.FrameSource.__init__, "__defaults__", (0.3,))  # a short grace period
+    monkeypatch.setattr(sources.cv2, "VideoCapture", StallingCamera)
+    monkeypatch.setattr(sources.FrameSource.__init__, "__defaults__", (0.3,))  # a short grace period
     rc = useIt.main(["--source", "0", "--no-window", "--model", str(trained_model)])
     assert rc == 2
     captured = capsys.readouterr()
@@ -80,8 +80,8 @@ def test_camera_stopping_mid_stream_ends_with_a_message(monkeypatch, trained_mod
 def test_camera_stopping_keeps_the_window_usable(monkeypatch, display, trained_model, tmp_path):
     import gui
 
-    monkeypatch.setattr(live.cv2, "VideoCapture", StallingCamera)
-    monkeypatch.setattr(live.FrameSource.__init__, "__defaults__", (0.3,))
+    monkeypatch.setattr(sources.cv2, "VideoCapture", StallingCamera)
+    monkeypatch.setattr(sources.FrameSource.__init__, "__defaults__", (0.3,))
     root, app = gui.build(["--source", "0", "--model", str(trained_model), "--save-dir", str(tmp_path)])
     try:
         deadline = time.time() + 30

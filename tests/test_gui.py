@@ -4,6 +4,7 @@ import time
 import pytest
 
 import gui
+from emoji_creator.detectors import WINDOW_DETECTOR
 
 
 def pump(root, until, timeout=60):
@@ -137,7 +138,7 @@ def test_a_bad_model_is_reported_in_the_window(app_for, clip, tmp_path):
 def test_face_finder_switches_live_in_the_window(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
     pump(root, lambda: app.faces)
-    assert app.detector_var.get() == "haar"
+    assert app.detector_var.get() == WINDOW_DETECTOR
     app.detector_box.set("blazeface")
     app.detector_box.event_generate("<<ComboboxSelected>>")
     root.update()

@@ -7,7 +7,8 @@ import pytest
 
 from emoji_creator import CLASSES
 from emoji_creator.clip import compose
-from emoji_creator.live import Face, LivePipeline, Tracker, crop_faces, draw_faces
+from emoji_creator.live import Face, LivePipeline, Tracker, crop_faces
+from emoji_creator.overlay import draw_faces
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def test_label_percentage_and_highlighted_bar_agree():
 
 
 def test_two_faces_close_together_do_not_cover_each_other():
-    from emoji_creator.live import PANEL_W
+    from emoji_creator.overlay import PANEL_W
 
     faces = [Face((150, 150, 140, 140), np.eye(7)[3]), Face((300, 150, 140, 140), np.eye(7)[0])]
     frame = np.zeros((480, 640, 3), np.uint8)
@@ -105,7 +106,7 @@ def test_log_row_names_the_class_with_the_highest_probability(clip, trained_mode
 
 
 def test_labels_of_a_close_group_never_cover_another_face():
-    from emoji_creator.live import COMPACT_PX, layout
+    from emoji_creator.overlay import COMPACT_PX, layout
 
     # Six faces of 40-110 px side by side, 8 px apart, as a 640-wide group photo gives them.
     faces, x = [], 4
