@@ -11,7 +11,7 @@
     python train.py --resume                 # continue from checkpoints/ after an interruption
     python train.py --restart                # start over; the old checkpoints are kept aside, renamed
     KERAS_BACKEND=jax python train.py        # on a GPU machine with JAX and Keras, no TensorFlow
-    python train.py --model small --epochs 40 --erasing 0.5 --join emotion_model.h5
+    python train.py --model fast --seed 7 --join emotion_model.h5
                                              # train a second network and ship the two averaged
     python train.py --model student --teacher teacher.h5 --output student.h5
                                              # distillation: learn from a trained model's answers too
@@ -32,8 +32,7 @@ import time
 STARTED = time.time()  # the report's wall-clock counts start-up and data loading too
 # TensorFlow uses its oneDNN kernels by default only on CPUs with AVX-512 VNNI, BF16 or AMX; on
 # others (AVX2 laptops, this project's AMD EPYC) it falls back to slower ones. Asked for here,
-# they train the fast net 1.5x faster (424 -> 653 images/s, docs/fast_training.md). Set
-# TF_ENABLE_ONEDNN_OPTS=0 to compare. Read when TensorFlow loads, so before any import of it.
+# they train the fast net faster (docs/fast_training.md). Set TF_ENABLE_ONEDNN_OPTS=0 to compare. Read when TensorFlow loads, so before any import of it.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 from dataclasses import replace
 from pathlib import Path
@@ -107,18 +106,17 @@ def parse_args(argv=None):
                         "(default: 0, the data's own split: test/ for a folder, PublicTest for fer2013.csv)")
     g_recipe = p.add_argument_group("recipe", "how it trains")
     g_recipe.add_argument("--model", choices=sorted(RECIPES), default="fast",
-                   help="'fast' (default): the CPU recipe, ~20 min on 2 cores; 'plus': the fast net longer, with "
-                        "mild class weights (the shipped model's recipe on FER+, ~35 min); 'finetune': continue a "
-                        "trained --init model on the votes; 'wide': the first shipped model's CNN and recipe (200 "
-                        "epochs: a GPU job, ~8.5 h on 2 CPU cores); 'small': the same CNN narrower, without erasing; "
-                        "'seed': the tutorial's; 'student': the wide net's size in the fast net's shape, learning "
-                        "from --teacher (~1.6 h on 2 CPU cores)")
+                   help="'fast' (default): the CPU recipe; 'plus': the fast net longer, with mild class weights "
+                        "(the shipped model's recipe); 'finetune': continue a trained --init model on the votes; "
+                        "'wide': the first shipped model's CNN and recipe (a GPU job); 'seed': the tutorial's; "
+                        "'student': the wide net's size in the fast net's shape, learning from --teacher "
+                        "(README: Results gives each one's time)")
     g_recipe.add_argument("--epochs", type=int,
                    help="epochs (default: the recipe's: "
                         + ", ".join(f"{r.epochs} {name}" for name, r in RECIPES.items()) + ")")
     g_recipe.add_argument("--batch-size", type=int, help="batch size (default: the recipe's: 128 fast, 64 others)")
     g_recipe.add_argument("--erasing", type=float, metavar="P",
-                   help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 small)")
+                   help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 fast)")
     g_recipe.add_argument("--seed", type=seed_value, help="random seed: weights, shuffle, augmentation (default: 1337)")
     g_recipe.add_argument("--init", type=Path, metavar="MODEL",
                    help="fine-tune: start from this trained model's weights instead of random ones "
@@ -129,7 +127,7 @@ def parse_args(argv=None):
     g_output.add_argument("--checkpoint-dir", type=Path, help="checkpoints (default: checkpoints/<output name>/)")
     g_output.add_argument("--join", type=Path, metavar="MODEL",
                    help="average the new network with the one(s) in MODEL and save that ensemble "
-                        "(each network adds its size and its time a face: 4.5 MB and ~0.9 ms for small)")
+                        "(each network adds its own size and time a face)")
     g_resume = p.add_argument_group("resume", "an interrupted run")
     g_resume.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     g_resume.add_argument("--restart", action="store_true",

@@ -46,7 +46,7 @@ def main(argv=None):
     clip = ROOT / "benchmarks" / "soak.avi"
     write_clip(clip, fer_faces(args.fer, per_class=2), hold=20)
     root, app = gui.build(["--source", str(clip), "--max-fps", "0", "--model", str(args.model), "--save-dir", "/tmp/emoji_soak_save"])
-    app.mask_on.set(args.mask)
+    app.controls.mask_on.set(args.mask)
     gc_ms, gc_started = [], [0.0]
 
     def on_gc(phase, info):  # time each full collection: the suspect behind long ticks

@@ -27,8 +27,8 @@ def crop_faces(gray, boxes):
 def signature(crop):
     """What a face crop looks like, blind to lighting: 16x16, zero mean, unit spread.
 
-    Two crops of the same face a frame apart differ by ~0.1-0.3 (noise, a small
-    shift); two different faces by ~0.6-1.2 (benchmarks/live_loop.py).
+    Two crops of the same face a frame apart differ far less (noise, a small
+    shift) than two different faces (Tracker's `same` sits between the two).
     """
     small = cv2.resize(np.asarray(crop, np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE), (16, 16),
                        interpolation=cv2.INTER_AREA)
@@ -87,7 +87,7 @@ class Tracker:
     box is never carried onto background or onto another face.
     Probabilities are an exponential moving average (weight `alpha` on the new
     frame), which steadies a held face's label without hiding a real change
-    for long: measured flips and lag are in the README.
+    for long: measured flips and lag are in docs/history.md.
     """
 
     def __init__(self, alpha=0.2, patience=6, same=0.45, overlap=0.3):
@@ -184,7 +184,7 @@ class LivePipeline:
         self.frame_index, self.frame_shape = 0, None
         self.empty_scene = None  # (40x30 look, frame index) of the last frame searched in vain
         # Loading leaves many long-lived Python objects; a full garbage
-        # collection that re-scans them all took 100-200 ms here, inside some
+        # collection that re-scans them all is slow, and it lands inside some
         # unlucky frame. Freezing moves everything loaded so far out of the
         # collector's sight, so the frame loop only pays for its own garbage.
         gc.freeze()

@@ -54,9 +54,8 @@ def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
     One 3x3 convolution at full 48x48 resolution (edges need no more), then
     three blocks of two; filters double as the map halves, so the work is
     spread evenly. These widths (48-96-192) were chosen when the app ran the
-    net through a traced tf.function: 64-128-256 took 3.8-4 ms a face there
-    on a 2-core CPU (budget: 3 ms). With LiteRT the wider net fits (2.4 ms
-    with the mirror average), so it is the shipped one (make_wide_model);
+    net through a traced tf.function, where 64-128-256 missed the time budget;
+    with LiteRT the wider net fits (make_wide_model, the first shipped model);
     this one trains an epoch in about half the time.
     Regularisation is light on purpose: with augmentation on, a heavier
     version of this net was still under-fitting FER2013 after 25 epochs.
@@ -95,10 +94,8 @@ def make_seed_model(num_classes=len(CLASSES)):
 
 
 def make_wide_model(num_classes=len(CLASSES)):
-    """The same net at 64-128-256, the shipped one: 1.76M parameters, 1.15 ms a face with LiteRT
-    from one view (small: 0.9), 2.4-3.0 ms with the mirror average the app uses (this machine's
-    speed drifts). With random erasing it takes the extra capacity without over-fitting: 68.9%
-    after 60 epochs against the small net's 67.1%, 70.2% after 200 (README)."""
+    """The same net at 64-128-256, the first shipped model's. With random erasing it takes the
+    extra capacity without over-fitting (its figures: reports/wide_200ep_fer2013/, docs/history.md)."""
     return make_model(num_classes, widths=(32, 64, 128, 256))
 
 
@@ -110,11 +107,9 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
     first convolution, because a 3x3 convolution over one channel at full
     resolution is the slowest layer per FLOP on a CPU (benchmarks/train_speed.py
     --layers); and the 24x24 stage has one convolution, not two, at narrower
-    widths. 0.58M parameters, about 4x the images per second of the shipped net
-    on a 2-core CPU. Dropout is lighter (0.1) than the long recipes' 0.3: a
-    28-epoch run under-fits first (seed 1338: 66.62% at 0.1, 65.87% at 0.2).
-    A wider version (32-48-96-192) trained for 7 epochs in the same time
-    scored less (docs/fast_training.md).
+    widths. Dropout is lighter (0.1) than the long recipes' 0.3: a 28-epoch run
+    under-fits first. A wider version (32-48-96-192) trained for fewer epochs in
+    the same time scored less (docs/fast_training.md has the figures).
     """
     from keras import layers, Model, Input
 
@@ -135,10 +130,9 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
 def make_student_model(num_classes=len(CLASSES)):
     """The fast net's folded shape at the shipped widths (32-64-128-256): the distilled student.
 
-    1.72M parameters, like the shipped net, but 1.72 ms a face with the mirror
-    average against its 2.21 (no convolution at 48x48; benchmarks/quantize.py),
-    and it trains at ~300 images/s on 2 CPU cores against 206. Dropout as the
-    long recipes': 0.3. Its first run: 68.5% in 97 min (docs/distillation.md).
+    As many parameters as the wide net, but faster a face (no convolution at
+    48x48; benchmarks/quantize.py) and faster to train. Dropout as the long
+    recipes': 0.3. Its runs: docs/distillation.md.
     """
     return make_fast_model(num_classes, widths=(32, 64, 128, 256), dropout=0.3)
 
@@ -151,9 +145,7 @@ def join_models(models):
     """One model that averages the probabilities of several trained networks.
 
     Networks trained apart (another seed, another augmentation) err on
-    different faces, so their average beats each of them: the default 60-epoch
-    net and the 40-epoch random-erasing net score 67.1% and 67.0% with the
-    mirror average, 68.1% averaged together from one view (README). An
+    different faces, so their average beats each of them (docs/history.md). An
     ensemble passed in is unpacked, so joining never nests. The result is still
     one Keras model under the contract above: the app and load_model need
     nothing new.

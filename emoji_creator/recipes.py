@@ -14,7 +14,7 @@ from dataclasses import dataclass
 @dataclass
 class Recipe:
     model: str = "wide"
-    epochs: int = 200  # wide: ~150 s each on a 2-core CPU with oneDNN (~8.5 h, resumable), ~3.5 s on an H100
+    epochs: int = 200  # wide: a GPU job (README: Results gives the times); resumable
     batch_size: int = 64
     learning_rate: float = 1e-3
     optimizer: str = "adamw"
@@ -39,23 +39,23 @@ class Recipe:
 RECIPES = {
     # The CPU recipe, train.py's default: a net cut for speed (make_fast_model), a short
     # cosine schedule with a larger learning rate and batch, and the cheap flip-and-crop
-    # augmentation; train.py asks TensorFlow for its oneDNN kernels. About 17 minutes on an
-    # idle 2-core CPU for ~66% (docs/fast_training.md). No class weights: in a run this
-    # short they cost about half a point overall (disgust, 1.5% of the faces, pays for it).
+    # augmentation; train.py asks TensorFlow for its oneDNN kernels (its time and scores:
+    # README, docs/fast_training.md). No class weights: in a run this short they cost
+    # accuracy overall (disgust, the rarest class, pays for it).
     "fast": Recipe(model="fast", epochs=28, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
                    warmup_epochs=1, augment_kind="crop", erasing=0.0, class_weight_power=0.0,
                    cpu_friendly=True),
-    # The shipped model: the wide net, regularised by random erasing, 200 epochs. 70.2% on
-    # PublicTest with the mirror average (69.3% for seed 1338); 68.9% after 60 epochs (README).
+    # The first shipped model: the wide net, regularised by random erasing, 200 epochs
+    # (reports/wide_200ep_fer2013/).
     "wide": Recipe(),
     # The distilled student (issue 24): the shipped net's size in the fast net's folded shape,
-    # learning 70% of each target from a teacher's answers (--teacher), 50 epochs (~1.6 h on
-    # 2 CPU cores). Batch 128 at twice the wide recipe's rate (linear scaling); the cheap crop
+    # learning 70% of each target from a teacher's answers (--teacher), 50 epochs (its runs:
+    # docs/distillation.md). Batch 128 at twice the wide recipe's rate (linear scaling); the cheap crop
     # augmentation plus the wide recipe's erasing and class weights.
     "student": Recipe(model="student", epochs=50, batch_size=128, learning_rate=2e-3, weight_decay=5e-4,
                       augment_kind="crop", distill=0.7, cpu_friendly=True),
     # The shipped model's recipe on FER+'s votes: the fast net and schedule, longer, with mild
-    # class weights so that the rare classes (disgust: 1% of the faces) keep their recall.
+    # class weights so that the rare classes (disgust above all) keep their recall (reports/emotion_model/).
     "plus": Recipe(model="fast", epochs=48, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
                    warmup_epochs=1, augment_kind="crop", erasing=0.0, class_weight_power=0.3,
                    cpu_friendly=True),
@@ -64,14 +64,9 @@ RECIPES = {
     # erasing. No label smoothing: the votes are soft targets already.
     "finetune": Recipe(model="wide", epochs=12, learning_rate=3e-4, warmup_epochs=1, augment_kind="crop",
                        label_smoothing=0.0, init="required", cpu_friendly=True),
-    # The first shipped net: 1.10M parameters, no erasing, 60 epochs. It under-fits with
-    # erasing on (69% training accuracy after 40 epochs) and over-fits without (78%).
-    "small": Recipe(model="small", epochs=60, erasing=0.0),
     # The tutorial's recipe: Adam 1e-4, 50 epochs, batch 64, no augmentation, plain loss.
     "seed": Recipe(model="seed", epochs=50, batch_size=64, learning_rate=1e-4, optimizer="adam",
                    weight_decay=0.0, schedule="constant", warmup_epochs=0, label_smoothing=0.0,
                    augment=False, erasing=0.0, class_weight_power=0.0),
 }
 
-
-RENAMED = {"default": "small"}  # old recipe name -> current, for resuming old checkpoints

@@ -33,11 +33,10 @@ MIRROR_ZOOM = MIRROR + ((2, False), (2, True))
 def app_views(model):
     """The views the app averages for this model: two network runs per face either way.
 
-    The 3 ms-a-face budget holds two runs of the small net (0.9 ms each with
-    LiteRT) or of the wide one (1.15 ms), but not four (benchmarks/test_time_views.py).
-    A single net spends its second run on the mirror image (+1.0 point small,
-    +2.0 wide); an ensemble of two spends it on its second member (+2.1 points
-    for two small nets, README), so it takes one view.
+    The live loop's time budget holds two network runs a face, not four
+    (benchmarks/test_time_views.py). A single net spends its second run on the
+    mirror image; an ensemble of two spends it on its second member, so it
+    takes one view (what each view gains: docs/history.md).
     """
     return MIRROR if len(members(model)) == 1 else ONE_VIEW
 
@@ -46,12 +45,12 @@ def make_predictor(model, backend="auto", views=None):
     """A compiled function: float32 (n, 48, 48, 1) in 0..255 -> numpy (n, 7) probabilities.
 
     The live loop classifies one or two faces at a time, where fixed per-call
-    costs dominate: model.predict() builds a data pipeline on every call
-    (~75 ms), a traced tf.function costs ~4 ms a face on a 2-core CPU, the same
-    under XLA ~2.8 ms, and the same weights converted in memory to LiteRT and
-    run by its XNNPACK kernels ~0.75 ms (benchmarks/model_speed.py --compare).
+    costs dominate: model.predict() builds a data pipeline on every call, a
+    traced tf.function is dearer than the same under XLA, and the same weights
+    converted in memory to LiteRT and run by its XNNPACK kernels are cheapest
+    (benchmarks/model_speed.py --compare prints each).
     backend: "litert", "xla", "tf", or "auto": LiteRT when ai-edge-litert is
-    installed and the conversion works, else XLA. Answers agree to ~1e-7.
+    installed and the conversion works, else XLA. Their answers agree (tests/test_preprocess.py).
     On a Keras backend other than TensorFlow (training on a GPU machine with
     JAX), "auto" calls the model through predict_on_batch: slow per call, but
     training only evaluates with it.
@@ -229,7 +228,7 @@ def litert_predictor(flat, threads=2):
             return np.zeros((0, len(CLASSES)), np.float32)
         # Live frames (up to 16 crops: 8 faces with the mirror view) get an interpreter
         # of their own size; larger batches are padded to a power of two, so the cache
-        # stays small. (Padding 10 crops to _CHUNK made a group of five take 800 ms.)
+        # stays small (padding a few crops to _CHUNK made a group of five crawl).
         size = n if n <= 16 else min(_CHUNK, 1 << (n - 1).bit_length())
         it, inp, out = interpreter_for(size)
         it.set_tensor(inp, np.ascontiguousarray(_padded(batch, size)))
@@ -409,7 +408,7 @@ def _tf_predictor(model, xla=True):
     def run(batch):
         n = len(batch)
         if xla and n:
-            # XLA compiles once per input shape (~1 s), so batches are zero-padded
+            # XLA compiles once per input shape (slow), so batches are zero-padded
             # to a power of two: 1, 2, 4 ... _CHUNK.
             batch = _padded(batch, 1 << (n - 1).bit_length())
         return predict(tf.convert_to_tensor(batch)).numpy()[:n]

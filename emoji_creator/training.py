@@ -6,15 +6,14 @@
 A training step's walk: train.py picks a recipe (recipes.py) and loads the
 data (data.py, votes.py); train() splits it (--holdout, FER+'s kept faces),
 builds the net (nets.py) or resumes it (checkpoints.py), streams augmented
-batches (training_stream: tf.data on TensorFlow, PortableStream on JAX or
-torch), checkpoints every epoch, then scores the model as the app runs it
+batches (training_stream: a PortableStream, NumPy in worker threads, the one
+pipeline for every backend), checkpoints every epoch, then scores the model as the app runs it
 (runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
 import functools
 import os
 import time
-from dataclasses import asdict, replace
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,20 +21,7 @@ from . import CLASSES, UserError
 from .checkpoints import CheckpointDir, checkpoint_callback
 from .data import class_weights
 from .nets import ARCHITECTURES
-from .model_file import save_model
-from .recipes import RENAMED, Recipe
-from .runtime import keras_backend
-
-
-def augmentation(shift=0.08):
-    """Augmentation as layers in the data pipeline (never inside the saved model)."""
-    from keras import layers, Sequential
-
-    return Sequential([
-        layers.RandomFlip("horizontal"),
-        layers.RandomTranslation(shift, shift, fill_mode="nearest"),
-        layers.RandomZoom(0.08, fill_mode="nearest"),
-    ], name="augment")
+from .recipes import RECIPES, Recipe
 
 
 def shift_pixels(shift, size=48):
@@ -43,113 +29,23 @@ def shift_pixels(shift, size=48):
     return int(round(shift * size))
 
 
-def flip_and_crop(images, shift):
-    """The cheap augmentation ("crop"): mirror half the faces, then cut each at a random offset
-    of up to `shift` pixels each way out of its mirror-padded copy.
-
-    A batch of gathers instead of the warp layers' per-image resampling: on a
-    2-core CPU the data pipeline shares the cores with training, so every
-    millisecond it saves goes to the net (benchmarks/train_speed.py).
-    images: (b, h, w, 1) float batch.
-    """
-    import tensorflow as tf
-
-    shape = tf.shape(images)
-    b, h, w = shape[0], shape[1], shape[2]
-    flip = tf.random.uniform([b, 1, 1, 1]) < 0.5
-    images = tf.where(flip, tf.reverse(images, [2]), images)
-    if not shift:
-        return images
-    padded = tf.pad(images, [[0, 0], [shift, shift], [shift, shift], [0, 0]], "SYMMETRIC")
-    dy = tf.random.uniform([b], 0, 2 * shift + 1, tf.int32)
-    dx = tf.random.uniform([b], 0, 2 * shift + 1, tf.int32)
-    rows = tf.gather(padded, dy[:, None] + tf.range(h)[None, :], axis=1, batch_dims=1)
-    return tf.gather(rows, dx[:, None] + tf.range(w)[None, :], axis=2, batch_dims=1)
-
-
-def random_erasing(images, p, area=(0.02, 0.25), aspect=(0.3, 3.3)):
-    """Replace one random rectangle of each image (with chance p) by uniform noise.
-
-    Random erasing (Zhong et al. 2017): a face with its mouth or one eye hidden
-    still has an expression, so the net has to use more than one cue. It is
-    the regulariser the strongest FER2013 VGG recipes add to flips and shifts;
-    ours was over-fitting (train 78% vs test 66% after 60 epochs) without it.
-    Works on a batch (b, h, w, 1) of 0..255 floats, vectorised: no per-image loop.
-    """
-    import math
-
-    import tensorflow as tf
-
-    shape = tf.shape(images)
-    b, h, w = shape[0], shape[1], shape[2]
-    hf, wf = tf.cast(h, tf.float32), tf.cast(w, tf.float32)
-    target = tf.random.uniform([b], area[0], area[1]) * hf * wf
-    ratio = tf.exp(tf.random.uniform([b], math.log(aspect[0]), math.log(aspect[1])))
-    eh = tf.clip_by_value(tf.round(tf.sqrt(target * ratio)), 1.0, hf)
-    ew = tf.clip_by_value(tf.round(tf.sqrt(target / ratio)), 1.0, wf)
-    y0 = tf.floor(tf.random.uniform([b]) * (hf - eh + 1.0))
-    x0 = tf.floor(tf.random.uniform([b]) * (wf - ew + 1.0))
-    rows = tf.cast(tf.range(h), tf.float32)[None, :]
-    cols = tf.cast(tf.range(w), tf.float32)[None, :]
-    in_rows = (rows >= y0[:, None]) & (rows < (y0 + eh)[:, None])
-    in_cols = (cols >= x0[:, None]) & (cols < (x0 + ew)[:, None])
-    chosen = tf.random.uniform([b]) < p
-    mask = in_rows[:, :, None] & in_cols[:, None, :] & chosen[:, None, None]
-    noise = tf.random.uniform(tf.shape(images), 0.0, 255.0)
-    return tf.where(mask[..., None], noise, images)
-
-
-def make_dataset(x, y, batch_size, shuffle=False, augment=None, seed=0, erasing=0.0):
-    """augment: None, a Keras layer, or a function of a float batch."""
-    import tensorflow as tf
-
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
-    if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    n = len(CLASSES)
-    soft = np.ndim(y) == 2  # distillation: rows of target probabilities, not class numbers
-
-    def pixels_and_targets(a, b):
-        return tf.cast(a, tf.float32), tf.cast(b, tf.float32) if soft else tf.one_hot(b, n)
-
-    ds = ds.map(pixels_and_targets, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment is not None:
-        ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
-    if erasing:
-        ds = ds.map(lambda a, b: (random_erasing(a, erasing), b), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
 def training_stream(x, y, recipe, seed, class_weight=None):
-    """The training batches: shuffled, augmented and erased as the recipe says; `seed` seeds the shuffle.
+    """The training batches (a PortableStream): shuffled, augmented and erased as the recipe
+    says, weighted by class_weight (as sample weights); `seed` seeds the whole stream.
 
-    On TensorFlow (the requirements' backend) a tf.data pipeline; on Keras' other
-    backends (JAX or torch on a GPU machine without TensorFlow) PortableStream,
-    the same recipe in NumPy and OpenCV. Only the PortableStream takes class
-    weights (as sample weights: Keras takes class_weight only for arrays and
-    tf.data); with tf.data the caller passes them to fit.
+    One pipeline for every Keras backend: NumPy and OpenCV in worker threads. It
+    keeps up with the tf.data pipeline it replaced, in images a second and in
+    accuracy (reports/pipeline_numpy_1337 beside reports/fast_votes_1337).
     """
-    if keras_backend() != "tensorflow":
-        return PortableStream(x, y, recipe, seed, class_weight)
-    aug = None
-    if recipe.augment and recipe.augment_kind == "crop":
-        pixels = shift_pixels(recipe.shift)
-        aug = lambda a, training=True: flip_and_crop(a, pixels)  # noqa: E731
-    elif recipe.augment:
-        aug = augmentation(recipe.shift)
-    return make_dataset(x, y, recipe.batch_size, shuffle=True, augment=aug, seed=seed,
-                        erasing=recipe.erasing if recipe.augment else 0.0)
+    return PortableStream(x, y, recipe, seed, class_weight)
 
 
 VALIDATION_BATCH = 256
 
 
 def validation_stream(x, y):
-    """Validation batches: tf.data, or arrays (which fit batches by VALIDATION_BATCH) on other backends."""
-    if keras_backend() != "tensorflow":
-        return x.astype(np.float32), (y.astype(np.float32) if np.ndim(y) == 2 else np.eye(len(CLASSES), dtype=np.float32)[y])
-    return make_dataset(x, y, VALIDATION_BATCH)
+    """Validation arrays (fit batches them by VALIDATION_BATCH): float pixels, one-hot or soft targets."""
+    return x.astype(np.float32), (y.astype(np.float32) if np.ndim(y) == 2 else np.eye(len(CLASSES), dtype=np.float32)[y])
 
 
 @functools.lru_cache(maxsize=None)  # one class, defined once keras is imported
@@ -157,14 +53,14 @@ def _portable_stream_class():
     import keras
 
     class PortableStream(keras.utils.PyDataset):
-        """The training stream without TensorFlow: NumPy batches, augmented in worker threads.
+        """The training stream: NumPy batches, augmented in worker threads.
 
-        The same recipe as augmentation() + random_erasing(): mirror half the faces,
-        shift up to 8% each way, zoom by up to 8% in or out (one bilinear warp,
-        edges repeated like fill_mode="nearest"), then erase; or, for the "crop"
-        kind (the fast recipe), flip_and_crop()'s twin crop_numpy(). Each batch draws from
-        its own generator seeded by (seed, epoch, index), so the stream does not
-        depend on which worker thread makes which batch.
+        The "warp" kind (augment_numpy): mirror half the faces, shift up to 8% each
+        way, zoom by up to 8% in or out (one bilinear warp, edges repeated); the
+        "crop" kind (crop_numpy, the fast recipe): mirror, then a shifted crop of
+        the mirror-padded face; then random erasing (erase_numpy). Each batch draws
+        from its own generator seeded by (seed, epoch, index), so the stream does
+        not depend on which worker thread makes which batch, and a seed replays it.
         """
 
         def __init__(self, x, y, recipe, seed, class_weight=None, workers=8):
@@ -212,7 +108,7 @@ def PortableStream(*args, **kwargs):  # noqa: N802 (a class, built on first use:
 
 
 def augment_numpy(images, rng, shift=0.08, zoom=0.08):
-    """augmentation() in NumPy and OpenCV for a uint8 batch (b, h, w, 1)."""
+    """The "warp" augmentation in NumPy and OpenCV for a uint8 batch (b, h, w, 1)."""
     import cv2
 
     out = np.empty_like(images)
@@ -329,7 +225,7 @@ def timing_callback(recipe, steps, val_images, epochs_left, faster=None):
                 self.report(steps * recipe.batch_size / per_epoch, per_epoch, per_epoch)
             elif self.epochs_seen == 2 and epochs_left > 2:
                 # The early estimate times training steps only; a whole epoch also holds the
-                # validation pass and the checkpoint (it ran 4-8% short on most fast-recipe runs).
+                # validation pass and the checkpoint (it ran a little short on most fast-recipe runs).
                 # The second epoch is the first without tracing: time it and say so if it moves.
                 self.revised = now - self.began + (epochs_left - 2) * (now - self.epoch_began)
                 if abs(self.revised - self.estimate) > 0.05 * self.estimate:
@@ -354,36 +250,6 @@ def minutes(seconds):
     return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
-def machine_info():
-    """What a reader needs to compare a run's times across machines."""
-    import platform
-    import sys
-
-    import keras
-
-    info = {"cpu_count": os.cpu_count(), "cpu": _cpu_name(), "platform": platform.platform(),
-            "python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__}
-    backend = keras_backend()
-    if backend in sys.modules:
-        info[backend] = getattr(sys.modules[backend], "__version__", "?")
-    if backend == "tensorflow":
-        info["onednn"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TensorFlow's default")
-    return info
-
-
-def _cpu_name():
-    import platform
-
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None,
           process_started=None, faster=None):
     """Fit, evaluate, write the report and only then replace `output`. Returns the result dict.
@@ -398,182 +264,125 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     """
     import keras
 
+    from .evaluation import evaluate, keep
+
     keras.utils.set_random_seed(recipe.seed)
     ckpt = ckpt_dir if isinstance(ckpt_dir, CheckpointDir) else CheckpointDir(ckpt_dir)
     if ckpt.lock_file is None:
         ckpt.lock()
-    ckpt_dir = ckpt.path
-
-    base = _join_base(ckpt_dir, join, resume)
-    history, best, initial_epoch, before = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0
-    stream_seed = recipe.seed  # seeds the shuffle, augmentation and erasing
-    if resume:
-        model, state = ckpt.load_latest()
-        saved = Recipe(**state["recipe"])
-        # Checkpoints written before the rename call the small recipe "default".
-        saved = replace(saved, model=RENAMED.get(saved.model, saved.model))
-        if saved.model != recipe.model:
-            raise UserError(f"the checkpoint in {ckpt_dir} is a '{saved.model}' model: resume with --model {saved.model}")
-        # The run goes on with its own recipe (augmentation, loss, seed, batch size, held-out
-        # images); only the length given now applies (train.py refuses other changes), so a
-        # later change to the defaults cannot quietly change a run half-way through.
-        recipe = replace(saved, epochs=recipe.epochs)
-
+    base = _join_base(ckpt.path, join, resume)
+    model, state, recipe = _resumed(ckpt, recipe) if resume else (None, None, recipe)
     split = split_data(data, recipe)
-    (x_tr, y_tr, v_tr), (x_val, y_val, v_val), (x_te, y_te, v_te) = split["train"], split["val"], split["test"]
+    (x_tr, y_tr, v_tr), (x_val, _, _), (x_te, y_te, _) = split["train"], split["val"], split["test"]
+    validation = _describe(data, split, recipe, data_name, verbose)
+    fingerprint = data_fingerprint(x_tr, y_tr if v_tr is None else v_tr)
+    steps = int(np.ceil(len(x_tr) / recipe.batch_size))
+    if resume:
+        history, best, initial_epoch, before, stream_seed = _carry_on(model, state, recipe, fingerprint, steps, ckpt.path)
+    else:
+        model = _new_model(recipe, steps)
+        history, best, initial_epoch, before, stream_seed = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0, recipe.seed
+    truth, val_truth, cw = _targets(recipe, split)
+    teacher = _teacher(ckpt.path, recipe, x_tr, x_te, y_te, resume) if recipe.teacher else None
+    goal = truth if teacher is None else mix_targets(teacher["train"], truth, recipe.distill)
+    started = {"at": time.time(), "before": before}
+    timing = timing_callback(recipe, steps, len(x_val), recipe.epochs - initial_epoch, faster)
+    if initial_epoch < recipe.epochs:
+        model.fit(training_stream(x_tr, goal, recipe, stream_seed, class_weight=cw),
+                  validation_data=validation_stream(x_val, val_truth), validation_batch_size=VALIDATION_BATCH,
+                  epochs=recipe.epochs, initial_epoch=initial_epoch, verbose=verbose,
+                  shuffle=False,  # the stream shuffles (and weighs its samples) itself
+                  callbacks=[timing, checkpoint_callback(ckpt, recipe, history, best, started, data_name,
+                                                         fingerprint)])
+    session = time.time() - started["at"]
+    epochs_now = recipe.epochs - initial_epoch
+    run = {"data": data_name, "validation": validation, "recipe": recipe, "history": history, "best": best,
+           "train_seconds": before + session, "timing": timing, "teacher": teacher,
+           "images_per_second": epochs_now * len(x_tr) / session if epochs_now > 0 else None,
+           "resumed_at_epoch": initial_epoch if resume else None}
+    result, model = evaluate(model, base, split, data, run)
+    return keep(model, result, output, report_dir, ckpt.path, process_started, started["at"])
+
+
+def _resumed(ckpt, recipe):
+    """(model, checkpoint state, the run's own recipe) from the latest checkpoint."""
+    model, state = ckpt.load_latest()
+    saved = Recipe(**state["recipe"])
+    if saved.model not in {r.model for r in RECIPES.values()}:  # a net no recipe trains now ("default", "small")
+        raise UserError(f"the checkpoint in {ckpt.path} holds a '{saved.model}' net, which this version no longer "
+                        f"trains: start over with --restart (the old checkpoints are kept aside)")
+    if saved.model != recipe.model:
+        raise UserError(f"the checkpoint in {ckpt.path} is a '{saved.model}' model: resume with --model {saved.model}")
+    # The run goes on with its own recipe (augmentation, loss, seed, batch size, held-out
+    # images); only the length given now applies (train.py refuses other changes), so a
+    # later change to the defaults cannot quietly change a run half-way through.
+    state["saved_epochs"], state["saved_schedule"] = saved.epochs, saved.schedule
+    return model, state, replace(saved, epochs=recipe.epochs)
+
+
+def _carry_on(model, state, recipe, fingerprint, steps, ckpt_dir):
+    """(history, best, epochs done, seconds trained before, the stream's seed) of a resumed run."""
+    import keras
+
+    if state.get("fingerprint") and state["fingerprint"] != fingerprint:
+        raise UserError(f"the training data changed since the run in {ckpt_dir} started (images or votes "
+                        f"added, removed or edited): resuming would mix two data sets; start over with --restart")
+    initial_epoch = state["epochs_done"]
+    if recipe.epochs != state["saved_epochs"] and state["saved_schedule"] == "cosine":
+        # A longer (or shorter) run: the schedule is stretched to the new length.
+        # The optimizer keeps its moments and step count, so it carries on from
+        # where that longer schedule is at this step, not from a fresh warm-up.
+        model.optimizer.learning_rate = learning_rate(recipe, steps)
+    # Reseeding with the run's own seed would replay its data stream from epoch 1:
+    # the same shuffle order and mostly the same augmented pixels, which the net
+    # then partly recognises (its training accuracy jumped on a resume, validation
+    # did not move). Each resumed part gets a stream of its own instead.
+    stream_seed = resume_seed(recipe.seed, initial_epoch)
+    keras.utils.set_random_seed(stream_seed)
+    print(f"resuming from epoch {initial_epoch} of {recipe.epochs} ({ckpt_dir})")
+    return state["history"], state["best"], initial_epoch, state.get("train_seconds", 0.0), stream_seed
+
+
+def _new_model(recipe, steps):
+    """The recipe's net, fresh or (--init) a trained model's, compiled."""
+    if recipe.init:
+        from .model_file import load_model_of_our_classes
+
+        model = load_model_of_our_classes(recipe.init, "it cannot be fine-tuned into this app's model")
+    else:
+        model = ARCHITECTURES[recipe.model]()
+    compile_model(model, recipe, steps)
+    return model
+
+
+def _describe(data, split, recipe, data_name, verbose):
+    """What validates the run (for the report), printed with the split's sizes and the labels."""
     from_csv = data_name.endswith(".csv")  # fer2013.csv: PublicTest validates, PrivateTest is the score
     validation = "PublicTest" if from_csv else "test/ (PublicTest), also the test score"
     if recipe.holdout:
         validation = f"{recipe.holdout:.0%} of the training images, held out"
     if verbose:
-        print(f"data: {len(x_tr)} training, {len(x_val)} validation ({validation}), {len(x_te)} test images"
+        n_tr, n_val, n_te = (len(split[k][0]) for k in ("train", "val", "test"))
+        print(f"data: {n_tr} training, {n_val} validation ({validation}), {n_te} test images"
               + (f" from {data_name}" if data_name else ""))
         if data.get("votes_info"):
             from .votes import describe
 
             print(f"labels: {LABEL_NAMES[recipe.labels]}; FER+ votes from {data['votes_file']}: "
                   f"{describe(data['votes_info'])}")
-    fingerprint = data_fingerprint(x_tr, y_tr if v_tr is None else v_tr)
-    steps = int(np.ceil(len(x_tr) / recipe.batch_size))
+    return validation
 
-    if resume:
-        if state.get("fingerprint") and state["fingerprint"] != fingerprint:
-            raise UserError(f"the training data changed since the run in {ckpt_dir} started (images or votes "
-                            f"added, removed or edited): resuming would mix two data sets; start over with --restart")
-        history, best = state["history"], state["best"]
-        initial_epoch, before = state["epochs_done"], state.get("train_seconds", 0.0)
-        if recipe.epochs != saved.epochs and saved.schedule == "cosine":
-            # A longer (or shorter) run: the schedule is stretched to the new length.
-            # The optimizer keeps its moments and step count, so it carries on from
-            # where that longer schedule is at this step, not from a fresh warm-up.
-            model.optimizer.learning_rate = learning_rate(recipe, steps)
-        # Reseeding with the run's own seed would replay its data stream from epoch 1:
-        # the same shuffle order and mostly the same augmented pixels (measured), which
-        # the net then partly recognises (train accuracy jumped 3 points on a resume,
-        # validation did not move). Each resumed part gets a stream of its own instead.
-        stream_seed = resume_seed(recipe.seed, initial_epoch)
-        keras.utils.set_random_seed(stream_seed)
-        print(f"resuming from epoch {initial_epoch} of {recipe.epochs} ({ckpt_dir})")
-    elif recipe.init:
-        from .model_file import load_model_of_our_classes
 
-        model = load_model_of_our_classes(recipe.init, "it cannot be fine-tuned into this app's model")
-        compile_model(model, recipe, steps)
-    else:
-        model = ARCHITECTURES[recipe.model]()
-        compile_model(model, recipe, steps)
-
+def _targets(recipe, split):
+    """(training targets, validation targets, class weights or None) for the recipe's labels."""
     from .votes import majority, targets as vote_targets
 
+    (_, y_tr, v_tr), (_, y_val, v_val) = split["train"], split["val"]
     truth = y_tr if recipe.labels == "fer2013" else vote_targets(recipe.labels, v_tr, y_tr)
     val_truth = y_val if recipe.labels == "fer2013" else vote_targets(recipe.labels, v_val, y_val)
     cw = (class_weights(y_tr if recipe.labels == "fer2013" else majority(v_tr), recipe.class_weight_power)
           if recipe.class_weight_power else None)
-    teacher = _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume) if recipe.teacher else None
-    goal = truth if teacher is None else mix_targets(teacher["train"], truth, recipe.distill)
-    train_ds = training_stream(x_tr, goal, recipe, stream_seed, class_weight=cw)
-    val_ds = validation_stream(x_val, val_truth)
-    tf_data = keras_backend() == "tensorflow"
-    started = {"at": time.time(), "before": before}
-    timing = timing_callback(recipe, steps, len(x_val), recipe.epochs - initial_epoch, faster)
-    if initial_epoch < recipe.epochs:
-        model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=initial_epoch,
-                  class_weight=cw if tf_data else None,  # else the stream weighs its samples itself
-                  validation_batch_size=None if tf_data else VALIDATION_BATCH,
-                  verbose=verbose, shuffle=False,  # the stream shuffles itself
-                  callbacks=[timing, checkpoint_callback(ckpt, recipe, history, best, started, data_name,
-                                                         fingerprint)])
-    session_seconds = time.time() - started["at"]
-    train_seconds = before + session_seconds
-    epochs_now = recipe.epochs - initial_epoch
-
-    # The model of the last epoch is the one shipped: choosing the best epoch by
-    # the test split would flatter the reported score.
-    from .nets import join_models, members
-    from .runtime import make_predictor, ONE_VIEW
-
-    trained = model
-    if base is not None:
-        model = join_models([base, model])
-    predict = make_predictor(model)  # as the app runs it: averaged over its test-time views
-    probs = predict(x_te)
-    one_view = predict.single(x_te)
-    from .report import metrics, write_report
-
-    result = {
-        "data": data_name,
-        "test_split": "PrivateTest" if from_csv else "test/ (PublicTest)",
-        "validation": f"{validation}: {len(x_val)} images",
-        "recipe": asdict(recipe),
-        "epochs_trained": len(history.get("loss", [])),
-        "train_seconds": round(train_seconds, 1),
-        # This sitting's training speed (fit's own time: validation passes included).
-        "images_per_second": round(epochs_now * len(x_tr) / session_seconds, 1) if epochs_now > 0 else None,
-        "estimated_seconds": round(timing.estimate, 1) if timing.estimate else None,
-        "estimate_after_two_epochs": round(timing.revised, 1) if timing.revised else None,
-        "resumed_at_epoch": initial_epoch if resume else None,
-        "keras_backend": keras_backend(),
-        "machine": machine_info(),
-        "parameters": int(model.count_params()),
-        "test_views": len(predict.views),
-        "classes": list(CLASSES),
-        "test": metrics(y_te, probs),
-        "test_single_view_accuracy": float((one_view.argmax(axis=1) == y_te).mean()),
-        "best_val_accuracy": best,
-    }
-    if v_te is not None:
-        # Judged by the people's choice too: FER+'s majority (the FER2013 score above stays beside it).
-        from .votes import ferplus_metrics
-
-        result["votes_file"] = data.get("votes_file")
-        result["votes_kept"] = data.get("votes_info")
-        result["test_ferplus"] = ferplus_metrics(v_te, probs)
-        result["test_ferplus_single_view_accuracy"] = ferplus_metrics(v_te, one_view)["accuracy"]
-    if recipe.holdout:
-        # The figures settings are chosen on: the held-out training images, never the test split.
-        val_probs = predict(x_val)
-        result["validation_fer2013"] = metrics(y_val, val_probs)
-        if v_val is not None:
-            from .votes import ferplus_metrics
-
-            result["validation_ferplus"] = ferplus_metrics(v_val, val_probs)
-    if teacher is not None:
-        result["teacher"] = {"file": recipe.teacher, "share": recipe.distill,
-                             "test_accuracy": teacher["test_accuracy"]}
-    if base is not None:
-        # Each network alone (one view), so the report shows what joining gained.
-        nets = members(model)
-        result["members"] = len(nets)
-        result["member_test_accuracy"] = [
-            float((make_predictor(net, views=ONE_VIEW)(x_te).argmax(axis=1) == y_te).mean()) for net in nets]
-        result["trained_member_parameters"] = int(trained.count_params())
-    # The model first: a report must never describe a model that was not saved. The model it
-    # replaces (the shipped one, on a newcomer's first run) is kept aside, never lost.
-    from .files import keep_aside, write_failed
-
-    aside = keep_aside(output)
-    try:
-        save_model(model, output)
-    except OSError as exc:
-        if aside is not None:
-            aside.unlink(missing_ok=True)  # the old model is still in place: save_model replaces atomically
-        raise UserError(write_failed(exc, f"the model {output}", f"{Path(output).name} is unchanged and the trained "
-                                     f"net is checkpointed in {ckpt_dir}: run the same command with --resume "
-                                     f"to save it")) from None
-    if aside is not None:
-        result["replaced_model_kept_as"] = str(aside)
-    result["file_bytes"] = Path(output).stat().st_size
-    if process_started is not None:
-        # Wall-clock of this program, start-up and data loading included (a resumed run: this sitting).
-        result["wall_seconds"] = round(time.time() - process_started, 1)
-        result["startup_seconds"] = round(started["at"] - process_started, 1)  # imports, data, model
-    result["history"] = history
-    try:
-        write_report(report_dir, result, history)
-    except OSError as exc:
-        raise UserError(f"the model was saved to {output}, but " + write_failed(exc, f"the report in {report_dir}")
-                        + " (train.py --resume writes it again)") from None
-    return result
+    return truth, val_truth, cw
 
 
 def resume_seed(seed, epochs_done):
@@ -642,9 +451,8 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
     Its answers are averaged over face and mirror, as the app answers with a
     single net, and taken on the faces as they are: the recipe's shifts of a
     few pixels barely move them. An ensemble gets the mirror too, although the
-    app gives one a single view: a teacher's time is free, and the mirror is
-    worth 0.9 points to the shipped model joined with a fast net (70.08% ->
-    70.97%, docs/distillation.md). The answers are kept in the checkpoint
+    app gives one a single view: a teacher's time is free, and the mirror
+    helps a joined teacher too (docs/distillation.md). The answers are kept in the checkpoint
     folder, so a resumed run learns from the same answers even if the teacher
     file has been replaced since.
     """

@@ -88,7 +88,7 @@ def test_camera_stopping_keeps_the_window_usable(monkeypatch, display, trained_m
         while app.source is not None and time.time() < deadline:
             root.update()
             time.sleep(0.01)
-        assert "stopped delivering frames" in app.status.cget("text")
+        assert "stopped delivering frames" in app.status_line.label.cget("text")
         assert app.frames_shown == 5
         assert app.save() is not None  # the last frame can still be saved
     finally:

@@ -36,27 +36,27 @@ def app_for(display, trained_model, tmp_path):
 def test_save_twice_writes_two_pictures_and_emoji_matches(app_for, clip, tmp_path):
     root, app = app_for("--source", str(clip))
     pump(root, lambda: app.faces)
-    app.save_button.invoke()
-    app.save_button.invoke()  # same second, often the same millisecond
+    app.controls.save_button.invoke()
+    app.controls.save_button.invoke()  # same second, often the same millisecond
     saved = sorted((tmp_path / "save").glob("*.png"))
     assert len(saved) == 2
-    assert app.last_saved.name in app.status.cget("text")
+    assert app.last_saved.name in app.status_line.label.cget("text")
     # The emoji on screen is the one of the top emotion of the (largest) face.
     top = max(app.faces, key=lambda f: f.box[2] * f.box[3])
     name = app.class_names[top.label]
-    assert app.name.cget("text") == name
-    shown = app.emoji.cget("image")
+    assert app.emotion.name.cget("text") == name
+    shown = app.emotion.emoji.cget("image")
     shown = shown[0] if isinstance(shown, tuple) else shown
-    assert str(shown) == str(app.emoji_photos[name])
-    app.quit_button.invoke()
+    assert str(shown) == str(app.emotion.photos[name])
+    app.controls.quit_button.invoke()
 
 
 def test_no_camera_opens_window_with_message(app_for):
     root, app = app_for("--source", "7")  # no camera here, or not at index 7
     root.update()
-    assert "no camera at index 7" in app.status.cget("text")
-    assert "Open file" in app.status.cget("text")
-    assert str(app.open_button.cget("state")) != "disabled"
+    assert "no camera at index 7" in app.status_line.label.cget("text")
+    assert "Open file" in app.status_line.label.cget("text")
+    assert str(app.controls.open_button.cget("state")) != "disabled"
 
 
 def test_missing_emoji_shows_the_name(app_for, clip, tmp_path):
@@ -69,10 +69,10 @@ def test_missing_emoji_shows_the_name(app_for, clip, tmp_path):
     for name in CLASSES:
         (emojis / f"{name}.png").unlink()
     root, app = app_for("--source", str(clip), "--emoji-dir", str(emojis))
-    assert "missing emoji file(s)" in app.notice.cget("text")
+    assert "missing emoji file(s)" in app.controls.notice.cget("text")
     pump(root, lambda: app.faces)
-    name = app.class_names[app.current_label]
-    assert app.emoji.cget("text") == name
+    name = app.class_names[app.emotion.current_label]
+    assert app.emotion.emoji.cget("text") == name
 
 
 def test_unwritable_save_dir_is_reported_and_window_keeps_running(app_for, clip, tmp_path):
@@ -91,7 +91,7 @@ def test_unwritable_save_dir_is_reported_and_window_keeps_running(app_for, clip,
     root, app = app_for("--source", str(clip), "--max-fps", "30", save_dir=save_dir)
     pump(root, lambda: app.frame is not None)
     assert app.save() is None
-    assert "choose another folder" in app.status.cget("text") and "--save-dir" not in app.status.cget("text")
+    assert "choose another folder" in app.status_line.label.cget("text") and "--save-dir" not in app.status_line.label.cget("text")
     before = app.frames_shown
     pump(root, lambda: app.frames_shown > before)
 
@@ -115,12 +115,12 @@ def test_window_opens_and_shows_the_feed_before_the_model_is_loaded(display, mon
                            "--max-fps", "0"])
     try:
         root.update()
-        assert app.name.cget("text") == "loading…" and "loading" in app.status.cget("text")
+        assert app.emotion.name.cget("text") == "loading…" and "loading" in app.status_line.label.cget("text")
         pump(root, lambda: app.frame is not None)  # the first frame is on screen while the model loads
         assert app.pipeline is None and app.frames_shown == 1
         gate.set()
         pump(root, lambda: app.faces)
-        assert app.name.cget("text") in app.class_names
+        assert app.emotion.name.cget("text") in app.class_names
     finally:
         gate.set()
         root.destroy()
@@ -131,19 +131,19 @@ def test_a_bad_model_is_reported_in_the_window(app_for, clip, tmp_path):
     bad.write_bytes(b"not a model")
     root, app = app_for("--source", str(clip), "--model", str(bad))
     pump(root, lambda: app.load_error is not None and app.loader is None)
-    assert "not a Keras model" in app.status.cget("text")
-    assert app.name.cget("text") == "no model"
+    assert "not a Keras model" in app.status_line.label.cget("text")
+    assert app.emotion.name.cget("text") == "no model"
 
 
 def test_face_finder_switches_live_in_the_window(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
     pump(root, lambda: app.faces)
-    assert app.detector_var.get() == WINDOW_DETECTOR
-    app.detector_box.set("blazeface")
-    app.detector_box.event_generate("<<ComboboxSelected>>")
+    assert app.controls.detector.get() == WINDOW_DETECTOR
+    app.controls.detector_box.set("blazeface")
+    app.controls.detector_box.event_generate("<<ComboboxSelected>>")
     root.update()
     assert app.pipeline.detector_name == "blazeface"
-    assert "face finder: blazeface" in app.status.cget("text")
+    assert "face finder: blazeface" in app.status_line.label.cget("text")
     before = app.frames_shown
     pump(root, lambda: app.frames_shown > before + 3 and app.faces)
 
@@ -166,7 +166,7 @@ def test_a_slow_pipeline_never_holds_the_window(app_for, clip):
     shown = app.frames_shown
     pump(root, lambda: app.frames_shown >= shown + 3)
     assert app.faces and app.longest_tick_ms < 150, f"a tick took {app.longest_tick_ms:.0f} ms"
-    app.quit_button.invoke()
+    app.controls.quit_button.invoke()
     assert not app.labeller.thread.is_alive()  # Quit ends the worker too
 
 
@@ -195,7 +195,7 @@ def test_s_and_shift_s_save_and_space_pauses_a_file(app_for, clip, tmp_path):
         root.event_generate(key, when="now")
     assert len(list((tmp_path / "save").glob("*.png"))) == 2
     root.event_generate("<space>", when="now")
-    assert app.paused and "paused" in app.status.cget("text")
+    assert app.paused and "paused" in app.status_line.label.cget("text")
     shown = app.frames_shown
     end = time.time() + 0.5
     while time.time() < end:
@@ -238,14 +238,14 @@ def test_ctrl_c_in_the_terminal_quits_an_idle_window_within_a_second(display, tr
 def test_no_camera_state_looks_intended_and_a_bad_model_still_shows(app_for, tmp_path):
     root, app = app_for("--source", "7")
     root.update()
-    assert app.name.cget("text") == "no camera"  # not "no face yet"
+    assert app.emotion.name.cget("text") == "no camera"  # not "no face yet"
     min_w, min_h = root.minsize()
     assert min_w > 600 and min_h > 400  # every control stays visible
     bad = tmp_path / "broken.h5"
     bad.write_bytes(b"not a model")
     root2, app2 = app_for("--source", "7", "--model", str(bad))
     pump(root2, lambda: app2.loader is None)  # polled although there is no source
-    assert "not a Keras model" in app2.status.cget("text")
+    assert "not a Keras model" in app2.status_line.label.cget("text")
 
 
 def inside(widget, root):
@@ -265,25 +265,25 @@ def settle(root, seconds=0.4):
 def test_the_layout_resizes_and_keeps_every_control_visible(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
     pump(root, lambda: app.faces)
-    controls = [app.save_button, app.save_to_button, app.open_button, app.quit_button, app.mask_button,
-                app.detector_box, app.folder_button, app.help, *app.mode_buttons.values()]
+    controls = [app.controls.save_button, app.controls.save_to_button, app.controls.open_button, app.controls.quit_button, app.controls.mask_button,
+                app.controls.detector_box, app.strip.folder_button, app.controls.help, *app.controls.mode_buttons.values()]
     min_w, min_h = root.minsize()
     root.geometry("400x300")  # below the minimum: held at the minimum
     settle(root)
     assert (root.winfo_width(), root.winfo_height()) == (min_w, min_h)
     assert all(inside(c, root) for c in controls), [str(c) for c in controls if not inside(c, root)]
-    small = app.view_photo.width()
+    small = app.feed.photo.width()
     root.geometry("1800x1050")
     settle(root)
     assert all(inside(c, root) for c in controls)
-    big = app.view_photo.width(), app.view_photo.height()
+    big = app.feed.photo.width(), app.feed.photo.height()
     assert big[0] > max(small, 640) * 1.5  # the feed took the room
     assert abs(big[0] / big[1] - 640 / 480) < 0.02  # keeping its aspect
     # A long message wraps inside the fixed status area: the window keeps its height.
     height = root.winfo_height()
     app.say("a long message " * 40)
     settle(root, 0.2)
-    assert root.winfo_height() == height and app.status_box.winfo_height() > 0
+    assert root.winfo_height() == height and app.status_line.box.winfo_height() > 0
 
 
 def saturated(bgr):
@@ -308,12 +308,12 @@ def test_save_writes_the_frame_with_its_emoji_or_the_frame_alone(app_for, clip, 
     assert picture.shape[0] == h and picture.shape[1] > w
     np.testing.assert_array_equal(picture[:, :w], app.frame)  # the frame as shown, then the panel
     assert saturated(picture[:, w:]) > 0.2 > 5 * saturated(app.frame)  # the yellow emoji is in the panel
-    assert app.flashes == 1 and app.holder.cget("highlightbackground") != "#282828"
-    assert app.thumbs[0][0] == path
-    app.mode_buttons["frame"].invoke()
+    assert app.feed.flashes == 1 and app.feed.holder.cget("highlightbackground") != "#282828"
+    assert app.strip.thumbs[0][0] == path
+    app.controls.mode_buttons["frame"].invoke()
     plain = cv2.imread(str(app.save()))
     np.testing.assert_array_equal(plain, app.frame)  # what the tutorial saved
-    assert len(app.thumbs) == 2 and len(list(path.parent.glob("*.png"))) == 2
+    assert len(app.strip.thumbs) == 2 and len(list(path.parent.glob("*.png"))) == 2
 
 
 def test_emoji_mask_puts_each_face_s_emoji_inside_its_box(app_for, clip):
@@ -321,7 +321,7 @@ def test_emoji_mask_puts_each_face_s_emoji_inside_its_box(app_for, clip):
     pump(root, lambda: app.faces)
     root.focus_force()
     root.event_generate("<KeyPress-m>", when="now")
-    assert app.mask_on.get() and "mask on" in app.status.cget("text")
+    assert app.controls.mask_on.get() and "mask on" in app.status_line.label.cget("text")
     shown = app.frames_shown
     pump(root, lambda: app.frames_shown > shown + 1 and app.faces)
     root.event_generate("<space>", when="now")
@@ -334,7 +334,7 @@ def test_emoji_mask_puts_each_face_s_emoji_inside_its_box(app_for, clip):
     x, y, w, h = app.faces[0].box
     assert saturated(cv2.imread(str(path))[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3
     root.event_generate("<KeyPress-M>", when="now")
-    assert not app.mask_on.get()
+    assert not app.controls.mask_on.get()
 
 
 def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
@@ -346,29 +346,29 @@ def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
     for i in range(2):  # an earlier session's pictures show in the strip at once
         cv2.imwrite(str(earlier / f"emoji-2026010{i}.png"), np.full((48, 64, 3), 90 * i, np.uint8))
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    assert len(app.thumbs) == 2
+    assert len(app.strip.thumbs) == 2
     pump(root, lambda: app.frame is not None)
     chosen = tmp_path / "chosen"
     app.ask_directory = lambda **kw: str(chosen)
-    app.save_to_button.invoke()
-    assert app.save_dir == chosen and "Save now writes into" in app.status.cget("text")
-    assert app.thumbs == []  # the strip shows the chosen folder
+    app.controls.save_to_button.invoke()
+    assert app.save_dir == chosen and "Save now writes into" in app.status_line.label.cget("text")
+    assert app.strip.thumbs == []  # the strip shows the chosen folder
     path = app.save()
-    assert path.parent == chosen and [t[0] for t in app.thumbs] == [path]
+    assert path.parent == chosen and [t[0] for t in app.strip.thumbs] == [path]
     opened = []
     app.opener = lambda p: opened.append(p)
     root.update()  # the new thumbnail on screen
-    assert inside(app.thumbs[0][2], root)
-    app.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
-    app.folder_button.invoke()
+    assert inside(app.strip.thumbs[0][2], root)
+    app.strip.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
+    app.strip.folder_button.invoke()
     assert opened == [path, chosen]
     app.opener = lambda p: "no program to open it here (No such file or directory)"
-    app.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
-    assert str(path) in app.status.cget("text")
+    app.strip.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
+    assert str(path) in app.status_line.label.cget("text")
     # A folder that cannot be written is refused at once, in the window's own terms.
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     app.ask_directory = lambda **kw: str(blocker / "pics")
-    app.save_to_button.invoke()
-    text = app.status.cget("text")
+    app.controls.save_to_button.invoke()
+    text = app.status_line.label.cget("text")
     assert app.save_dir == chosen and "Save to…" in text and "--save-dir" not in text

@@ -201,7 +201,7 @@ def test_the_window_starts_past_a_fifo_and_a_bomb_in_the_save_folder(display, tm
         started = time.time()
         app = App(root, None, source=str(tmp_path / "none.png"), save_dir=save)
         root.update()
-        assert time.time() - started < 10 and app.thumbs == []
+        assert time.time() - started < 10 and app.strip.thumbs == []
     finally:
         root.destroy()
 

@@ -387,7 +387,7 @@ def test_a_killed_model_save_leaves_no_report_of_a_model_never_saved(tiny_data, 
 
     def killed(model, path, class_names=None):
         raise KeyboardInterrupt  # the kill arrives during the final save
-    monkeypatch.setattr("emoji_creator.training.save_model", killed)
+    monkeypatch.setattr("emoji_creator.evaluation.save_model", killed)
     assert run_train(tiny_data, tmp_path) == 130
     assert not (tmp_path / "report" / "metrics.json").exists() and not (tmp_path / "m.h5").exists()
     assert model_mod  # the real save writes a unique temporary name and cleans stale ones (test below)

@@ -294,11 +294,9 @@ from emoji_creator import recipes, training
 seed = int(sys.argv[1])
 keras.utils.set_random_seed(seed)  # as train() seeds a run and each resume
 x = np.random.default_rng(0).integers(0, 256, (32, 48, 48, 1)).astype(np.uint8)
-# One batch: with two, the parallel map calls race for the random state and even
-# the same seed gives other pixels under load (0 of 32 alike, measured).
-recipe = dataclasses.replace(recipes.RECIPES["wide"], batch_size=32)  # augmentation and erasing 0.5 on
+recipe = dataclasses.replace(recipes.RECIPES["wide"], batch_size=16)  # augmentation and erasing 0.5 on
 ds = training.training_stream(x, np.arange(32) % 7, recipe, seed)
-np.save(sys.argv[2], np.concatenate([np.asarray(a) for a, _ in ds]))
+np.save(sys.argv[2], np.concatenate([np.asarray(ds[i][0]) for i in range(len(ds))]))
 """
 
 
@@ -428,19 +426,16 @@ def test_timing_is_revised_after_two_whole_epochs_when_it_moved(monkeypatch, cap
     assert "a whole epoch takes" not in out
 
 
-def test_flip_and_crop_moves_whole_faces_and_matches_numpy():
-    import tensorflow as tf
-
-    from emoji_creator.training import crop_numpy, flip_and_crop
+def test_flip_and_crop_moves_whole_faces():
+    from emoji_creator.training import crop_numpy
 
     x = np.random.default_rng(3).integers(0, 256, (64, 48, 48, 1)).astype(np.uint8)
-    for out in (np.asarray(flip_and_crop(tf.constant(x, tf.float32), 4)),
-                crop_numpy(x, np.random.default_rng(4), 4).astype(np.float32)):
-        assert out.shape == x.shape
-        # Every output is the face (or its mirror image) moved by at most 4 pixels each way:
-        # its centre 40x40 appears in the original at some offset.
-        for face, orig in zip(out[:8, ..., 0], x[:8, ..., 0].astype(np.float32)):
-            found = any(np.array_equal(face[4:44, 4:44], src[4 + dy:44 + dy, 4 + dx:44 + dx])
-                        for src in (orig, orig[:, ::-1]) for dy in range(-4, 5) for dx in range(-4, 5))
-            assert found
-        assert (np.abs(out - x).mean(axis=(1, 2, 3)) > 1).mean() > 0.7  # nearly every face changed
+    out = crop_numpy(x, np.random.default_rng(4), 4).astype(np.float32)
+    assert out.shape == x.shape
+    # Every output is the face (or its mirror image) moved by at most 4 pixels each way:
+    # its centre 40x40 appears in the original at some offset.
+    for face, orig in zip(out[:8, ..., 0], x[:8, ..., 0].astype(np.float32)):
+        found = any(np.array_equal(face[4:44, 4:44], src[4 + dy:44 + dy, 4 + dx:44 + dx])
+                    for src in (orig, orig[:, ::-1]) for dy in range(-4, 5) for dx in range(-4, 5))
+        assert found
+    assert (np.abs(out - x).mean(axis=(1, 2, 3)) > 1).mean() > 0.7  # nearly every face changed

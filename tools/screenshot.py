@@ -26,7 +26,7 @@ def main(argv=None):
     from PIL import ImageGrab
 
     root, app = gui.build(gui_args)
-    app.mask_on.set(args.mask)
+    app.controls.mask_on.set(args.mask)
     deadline = time.time() + 120
     while (app.frames_shown < args.frames or not app.faces) and time.time() < deadline:
         root.update()

@@ -1,0 +1,67 @@
+"""The pictures the window makes: the emoji files, the no-face outline, and what Save writes.
+
+    emojis, missing = load_emojis(EMOJI_DIR)          # {class: RGBA image}, [missing files]
+    picture = compose_picture(frame_bgr, emojis["happy"], "happy")   # the frame with its emoji beside it
+"""
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from . import CLASSES, EMOJI_DIR
+from .files import open_image
+
+EMOJI_PX = 200  # the side panel's emoji
+
+
+def load_emojis(folder=EMOJI_DIR, class_names=CLASSES, size=EMOJI_PX):
+    """{class: PIL RGBA image} for the emoji files present (resized to size x size, or as the file
+    is for size=None), and the list of missing files."""
+    images, missing = {}, []
+    for name in class_names:
+        path = Path(folder) / f"{name}.png"
+        im = open_image(path, max_pixels=16_000_000)  # regular files only: a FIFO would hang the start
+        if im is None:
+            missing.append(path)
+            continue
+        im = im.convert("RGBA")
+        images[name] = im.resize((size, size), Image.LANCZOS) if size else im
+    return images, missing
+
+
+def looking_picture(size=EMOJI_PX):
+    """The emoji area while no face is seen: a dashed grey face outline."""
+    from PIL import ImageDraw
+
+    im = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    m = size // 10
+    for start in range(0, 360, 20):  # a dashed circle
+        d.arc((m, m, size - m, size - m), start, start + 12, fill=(160, 160, 160, 255), width=max(2, size // 50))
+    r = size // 22
+    for cx in (size * 0.37, size * 0.63):
+        d.ellipse((cx - r, size * 0.4 - r, cx + r, size * 0.4 + r), fill=(170, 170, 170, 255))
+    d.line((size * 0.38, size * 0.66, size * 0.62, size * 0.66), fill=(170, 170, 170, 255), width=max(2, size // 50))
+    return im
+
+
+def compose_picture(frame_bgr, emoji_rgba, caption):
+    """What Save writes by default: the frame with a panel beside it holding the emoji (or the
+    no-face outline when emoji_rgba is None) and its caption, as the window shows them. BGR."""
+    h, w = frame_bgr.shape[:2]
+    pw = max(160, round(h * 0.7))
+    panel = np.full((h, pw, 3), 245, np.uint8)
+    side = max(16, min(pw - pw // 6, round(h * 0.6)))
+    picture = (emoji_rgba or looking_picture(256)).resize((side, side), Image.LANCZOS)
+    rgba = np.asarray(picture, np.float32)
+    alpha = rgba[..., 3:] / 255.0
+    x0, y0 = (pw - side) // 2, max(0, round(h * 0.42 - side / 2))
+    roi = panel[y0:y0 + side, x0:x0 + side].astype(np.float32)
+    panel[y0:y0 + side, x0:x0 + side] = (rgba[..., 2::-1] * alpha + roi * (1 - alpha)).astype(np.uint8)
+    scale = max(0.5, h / 480)
+    (tw, th), _ = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, round(2 * scale)))
+    ty = min(h - 8, y0 + side + th + round(24 * scale))
+    cv2.putText(panel, caption, ((pw - tw) // 2, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40),
+                max(1, round(2 * scale)), cv2.LINE_AA)
+    return np.hstack([frame_bgr, panel])
