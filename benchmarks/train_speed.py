@@ -1,6 +1,6 @@
 """Training speed of each recipe and of the levers the fast recipe is made of: images per second.
 
-    python benchmarks/train_speed.py              # the table in docs/fast_training.md (~4 min on 2 cores)
+    python benchmarks/train_speed.py              # the table in docs/fast_training.md (a few minutes)
     python benchmarks/train_speed.py --steps 40   # steadier figures, slower
     python benchmarks/train_speed.py --layers     # GFLOP/s of single 3x3 convolutions, forward + backward
     python benchmarks/train_speed.py --onednn 0   # with TensorFlow's oneDNN kernels off (train.py turns them on)
@@ -52,7 +52,8 @@ def measure(recipe, steps, jit_compile="auto", build=None):
     import keras
 
     from emoji_creator.nets import ARCHITECTURES
-    from emoji_creator.training import compile_model, training_stream
+    from emoji_creator.pipeline import training_stream
+    from emoji_creator.training import compile_model
 
     keras.utils.set_random_seed(0)
     n = recipe.batch_size * (steps + 4)

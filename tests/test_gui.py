@@ -372,3 +372,17 @@ def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
     app.controls.save_to_button.invoke()
     text = app.status_line.label.cget("text")
     assert app.save_dir == chosen and "Save to…" in text and "--save-dir" not in text
+
+
+def test_keys_do_only_what_the_window_s_mode_allows(app_for, clip, tmp_path):
+    from emoji_creator.modes import Mode
+
+    root, app = app_for("--source", str(clip), "--max-fps", "0")
+    pump(root, lambda: app.modes == Mode.ENDED)  # the file played to its end
+    root.focus_force()
+    root.event_generate("<space>", when="now")
+    assert app.modes == Mode.ENDED and not app.paused  # nothing to pause: Space does nothing
+    root.event_generate("<KeyPress-s>", when="now")  # Save still works on the last frame
+    assert len(list((tmp_path / "save").glob("*.png"))) == 1
+    app.close()
+    assert app.modes == Mode.CLOSED and app.act("save") is None

@@ -70,7 +70,7 @@ def test_views_mirror_and_zoom_like_image_libraries():
 
 
 def test_random_erasing_hides_one_rectangle_in_about_half_the_images():
-    from emoji_creator.training import erase_numpy
+    from emoji_creator.pipeline import erase_numpy
 
     images = np.full((200, 48, 48, 1), 128, np.uint8)
     erased = erase_numpy(images, 0.5, np.random.default_rng(0)) != 128

@@ -290,12 +290,12 @@ def test_shipped_model_meets_the_contract():
 
 FIRST_EPOCH = """
 import sys, dataclasses, numpy as np, keras
-from emoji_creator import recipes, training
+from emoji_creator import pipeline, recipes
 seed = int(sys.argv[1])
 keras.utils.set_random_seed(seed)  # as train() seeds a run and each resume
 x = np.random.default_rng(0).integers(0, 256, (32, 48, 48, 1)).astype(np.uint8)
 recipe = dataclasses.replace(recipes.RECIPES["wide"], batch_size=16)  # augmentation and erasing 0.5 on
-ds = training.training_stream(x, np.arange(32) % 7, recipe, seed)
+ds = pipeline.training_stream(x, np.arange(32) % 7, recipe, seed)
 np.save(sys.argv[2], np.concatenate([np.asarray(ds[i][0]) for i in range(len(ds))]))
 """
 
@@ -330,7 +330,7 @@ def test_portable_stream_is_the_recipe_in_numpy(tiny_data):
     # the same pixels for the same (seed, epoch), others for the next epoch.
     from emoji_creator.data import class_weights, load_folder_split
     from emoji_creator.recipes import RECIPES
-    from emoji_creator.training import PortableStream
+    from emoji_creator.pipeline import PortableStream
 
     x, y, _ = load_folder_split(tiny_data / "train")  # 70 faces, every class
     cw = class_weights(y, 0.5)
@@ -354,7 +354,8 @@ def test_portable_stream_feeds_fit(tiny_data):
     from emoji_creator.data import load_folder_split
     from emoji_creator.nets import make_model
     from emoji_creator.recipes import RECIPES
-    from emoji_creator.training import PortableStream, compile_model
+    from emoji_creator.pipeline import PortableStream
+    from emoji_creator.training import compile_model
 
     x, y, _ = load_folder_split(tiny_data / "train")
     recipe = RECIPES["wide"]
@@ -427,7 +428,7 @@ def test_timing_is_revised_after_two_whole_epochs_when_it_moved(monkeypatch, cap
 
 
 def test_flip_and_crop_moves_whole_faces():
-    from emoji_creator.training import crop_numpy
+    from emoji_creator.pipeline import crop_numpy
 
     x = np.random.default_rng(3).integers(0, 256, (64, 48, 48, 1)).astype(np.uint8)
     out = crop_numpy(x, np.random.default_rng(4), 4).astype(np.float32)
