@@ -1,14 +1,14 @@
-"""Training: the input pipeline, the optimiser and schedule, the run itself (train()) and its report.
+"""Training: the optimiser and schedule, the timing lines, and the run itself (train()).
 
     from emoji_creator.training import train
     result = train(data, RECIPES["fast"], "emotion_model.h5", CheckpointDir("checkpoints/x"), "reports/x")
 
 A training step's walk: train.py picks a recipe (recipes.py) and loads the
 data (data.py, votes.py); train() splits it (--holdout, FER+'s kept faces),
-builds the net (nets.py) or resumes it (checkpoints.py), streams augmented
-batches (training_stream: a PortableStream, NumPy in worker threads, the one
-pipeline for every backend), checkpoints every epoch, then scores the model as the app runs it
-(runtime.py), saves it (model_file.py) and writes the report (report.py).
+builds the net (nets.py) or resumes it (checkpoints.py), feeds fit augmented
+batches (pipeline.py: NumPy in worker threads, on every backend), checkpoints
+every epoch, then scores the model as the app runs it (evaluation.py through
+runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
 import os
 import time

@@ -386,3 +386,21 @@ def test_keys_do_only_what_the_window_s_mode_allows(app_for, clip, tmp_path):
     assert len(list((tmp_path / "save").glob("*.png"))) == 1
     app.close()
     assert app.modes == Mode.CLOSED and app.act("save") is None
+
+
+def test_space_after_clicking_save_pauses_and_saves_nothing_more(app_for, clip, tmp_path):
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.faces)
+    button = app.controls.save_button
+    root.update()
+    # A real click: press and release on the button, as the pointer would.
+    button.event_generate("<Enter>", x=5, y=5)
+    button.event_generate("<ButtonPress-1>", x=5, y=5)
+    button.event_generate("<ButtonRelease-1>", x=5, y=5)
+    root.update()
+    assert len(list((tmp_path / "save").glob("*.png"))) == 1
+    assert root.focus_get() is not button
+    root.focus_force()
+    (root.focus_get() or root).event_generate("<space>", when="now")
+    root.update()
+    assert len(list((tmp_path / "save").glob("*.png"))) == 1 and app.paused
