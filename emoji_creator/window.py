@@ -81,6 +81,7 @@ class App:
         self.longest_tick_ms = 0.0
         self.next_read = 0.0  # when a file's next frame is due (time.perf_counter())
         self.pending = None  # a file's frame shown before the model was ready, still to be labelled
+        self.raw, self.relabelling = None, False  # the last frame as read; a relabel in flight
         self.started = time.perf_counter()
         self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
         self.opener = open_with_system  # how a thumbnail click opens a picture (tests replace it)
@@ -211,6 +212,19 @@ class App:
             self.say(f"{exc}".replace(", or use --detector haar", ""), error=True)
             return
         self.say(f"face finder: {name}")
+        self._relabel()
+
+    def _relabel(self):
+        """A paused or ended picture gets the mask and the face finder now chosen: labelled
+        again from its unlabelled copy (a playing source shows them from its next frame)."""
+        if (self.modes.mode not in (Mode.PAUSED, Mode.ENDED) or self.raw is None or self.pipeline is None
+                or self.labeller.busy):
+            return
+        self.relabelling = True
+        self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, self.raw.copy(),
+                             self.controls.mask_on.get(), True)
+        if self.after_id is None:
+            self.after_id = self.root.after(2, self.tick)
 
     def say(self, text, error=False):
         self.status_line.say(text, error)
@@ -273,7 +287,7 @@ class App:
             self._ready(self.pipeline)
         ready = self.loader is None and self.pipeline is not None  # fixed for this whole tick
         # A frame labelled while paused waits for the resume: a pause freezes the picture at once.
-        worked = not self.paused and self._collect()
+        worked = (not self.paused or self.relabelling) and self._collect()
         busy = self.labeller.busy
         if self.source is None:
             if self.loader is not None or busy:  # keep polling the loader, or for the last frame
@@ -317,6 +331,7 @@ class App:
             # The Tk variable is read here, on the Tk thread; the worker gets a plain bool.
             # Only plain objects go to the worker, never the App: the last reference to a Tk
             # object dropped in another thread makes Tcl abort the process.
+            self.raw = frame.copy()  # unlabelled: a paused or ended picture is labelled again from it
             self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, frame,
                                  self.controls.mask_on.get(), repeat)
             return
@@ -343,6 +358,7 @@ class App:
             self.say(f"this frame could not be labelled ({type(result).__name__}: {result})", error=True)
             return False
         self.frame, self.faces, repeat = result
+        self.relabelling = False
         if self.faces and self.first_label_s is None:
             self.first_label_s = time.perf_counter() - self.started
         self.feed.placeholder = None
@@ -441,6 +457,7 @@ class App:
     def _mask_changed(self):
         self.say("emoji mask on: each face wears its emoji (and so do saved pictures)"
                  if self.controls.mask_on.get() else "emoji mask off")
+        self._relabel()
 
     def _heartbeat(self):
         if not self.closed:

@@ -404,3 +404,27 @@ def test_space_after_clicking_save_pauses_and_saves_nothing_more(app_for, clip, 
     (root.focus_get() or root).event_generate("<space>", when="now")
     root.update()
     assert len(list((tmp_path / "save").glob("*.png"))) == 1 and app.paused
+
+
+def test_the_mask_and_the_finder_apply_to_a_still_picture(app_for, faces, tmp_path):
+    import cv2
+
+    from emoji_creator.clip import compose
+    from emoji_creator.modes import Mode
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), compose(faces[0][1], face_px=200))
+    root, app = app_for("--source", str(still))
+    pump(root, lambda: app.modes == Mode.ENDED and app.faces)
+    root.focus_force()
+    root.event_generate("<KeyPress-m>", when="now")  # on the still: it gets the mask now
+    pump(root, lambda: not app.relabelling)
+    x, y, w, h = app.faces[0].box
+    middle = (slice(y + h // 4, y + 3 * h // 4), slice(x + w // 4, x + 3 * w // 4))
+    assert saturated(app.frame[middle]) > 0.3
+    assert saturated(cv2.imread(str(app.save()))[middle]) > 0.3  # and so does the saved picture
+    other = "haar" if app.pipeline.detector_name != "haar" else "yunet"
+    app.controls.detector_box.set(other)
+    app.controls.detector_box.event_generate("<<ComboboxSelected>>")
+    pump(root, lambda: not app.relabelling)
+    assert app.pipeline.detector_name == other and app.faces  # labelled again by the finder chosen
