@@ -82,6 +82,7 @@ class App:
         self.next_read = 0.0  # when a file's next frame is due (time.perf_counter())
         self.pending = None  # a file's frame shown before the model was ready, still to be labelled
         self.raw, self.relabelling = None, False  # the last frame as read; a relabel in flight
+        self.read_from_source = 0
         self.started = time.perf_counter()
         self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
         self.opener = open_with_system  # how a thumbnail click opens a picture (tests replace it)
@@ -238,11 +239,14 @@ class App:
         try:
             self.source = FrameSource(spec)
         except UserError as exc:
-            self.say(f"{exc}. Click 'Open file…' to play a video or an image instead.", error=True)
-            self.show_placeholder("No camera" if str(spec).isdigit() else "No source")
+            why = str(exc).rstrip(".")
+            self.say(f"{why}{'' if why.endswith(('?', '!')) else '.'} Click 'Open file…' to play a video or "
+                     f"an image instead.", error=True)
+            self._clear("No camera" if str(spec).isdigit() else "No source")
             if self.modes != Mode.LOADING:
                 self.modes.go(Mode.ENDED)
             return
+        self.read_from_source = 0  # frames this source gave: none at its end means it could not be read
         if self.modes != Mode.LOADING:
             self.modes.go(Mode.LIVE)
         self.say(f"showing {self.source.name}")
@@ -252,6 +256,12 @@ class App:
         self.next_read = time.perf_counter()
         if self.after_id is None:
             self.after_id = self.root.after(1, self.tick)
+
+    def _clear(self, text):
+        """Nothing of the previous source stays on screen or in Save: the text in its place."""
+        self.frame, self.faces, self.raw = None, [], None
+        self.emotion.show([])
+        self.show_placeholder(text)
 
     def _source_gone(self, text, error=False):
         """The source ended or failed: release it, say so, and end (a loading window stays loading)."""
@@ -316,7 +326,13 @@ class App:
         self.next_read = time.perf_counter() + self.period_ms / 1000
         if frame is not None:
             worked = True
+            self.read_from_source += 1
             self._label_or_show(frame, ready, repeat)
+        elif self.source.ended and not self.read_from_source:
+            name = self.source.name
+            self._source_gone(f"{name} could not be read: it is not a video or image OpenCV can decode. Click "
+                              f"'Open file…' to pick another.", error=True)
+            self._clear("Cannot read")
         elif self.source.ended:
             self._source_gone(f"end of {self.source.name}: Save still works; 'Open file…' plays another")
         elapsed = self._record(started, worked)

@@ -428,3 +428,21 @@ def test_the_mask_and_the_finder_apply_to_a_still_picture(app_for, faces, tmp_pa
     app.controls.detector_box.event_generate("<<ComboboxSelected>>")
     pump(root, lambda: not app.relabelling)
     assert app.pipeline.detector_name == other and app.faces  # labelled again by the finder chosen
+
+
+def test_a_corrupt_or_empty_file_says_so_in_red_and_clears_the_panel(app_for, clip, tmp_path):
+    from emoji_creator.modes import Mode
+
+    corrupt, empty = tmp_path / "corrupt.jpg", tmp_path / "empty.mp4"
+    corrupt.write_bytes(b"not an image at all")
+    empty.write_bytes(b"")
+    root, app = app_for("--source", str(clip), "--max-fps", "30")
+    pump(root, lambda: app.faces)
+    for bad, words in ((corrupt, "could not be read"), (empty, "cannot open")):
+        app.set_source(str(bad))
+        pump(root, lambda: app.modes == Mode.ENDED)
+        text = app.status_line.label.cget("text")
+        assert words in text and "?." not in text and app.status_line.label.cget("style") == "Error.TLabel"
+        assert app.frame is None and not app.faces and app.emotion.current_label is None  # nothing old left
+        app.set_source(str(clip))
+        pump(root, lambda: app.faces)
