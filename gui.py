@@ -66,9 +66,30 @@ def build(argv=None):
     return root, App(root, make_pipeline, args.source, args.save_dir, args.emoji_dir, args.max_fps, args.detector)
 
 
+def check_paths(args):
+    """One line for a --source file that is not there or a --save-dir that cannot be written, before
+    any window opens (the window would only say so later, and the run would end with status 0)."""
+    import os
+
+    from emoji_creator.files import kind
+
+    source = str(args.source)
+    if not source.isdigit() and kind(source) == "missing":
+        return f"--source {source}: no such file or folder: pass a video, an image, a folder of images or a camera index"
+    folder = Path(args.save_dir).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return f"--save-dir {args.save_dir}: {existing} cannot be written here: pick another folder"
+    return None
+
+
 def main(argv=None):
     import tkinter as tk
 
+    problem = check_paths(parse_args(argv))
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         root, app = build(argv)
     except tk.TclError as exc:

@@ -133,3 +133,15 @@ def test_benchmarks_name_a_missing_model_in_one_line(command, tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip().splitlines()[-1].startswith(f"error: model file {missing} not found")
     assert "Traceback" not in run.stderr
+
+
+def test_gui_refuses_a_missing_source_and_an_unwritable_save_folder_before_any_window(clip, tmp_path, capsys):
+    import gui
+
+    assert gui.main(["--source", str(tmp_path / "nope.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or folder" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert gui.main(["--source", str(clip), "--save-dir", str(blocker / "pictures")]) == 2
+    assert "cannot be written here: pick another folder" in capsys.readouterr().err
