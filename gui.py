@@ -43,6 +43,9 @@ def parse_args(argv=None):
                    help=f"smallest face given a label, as a fraction of the frame's shorter side (default: {MIN_FACE})")
     p.add_argument("--emoji-dir", type=Path, default=EMOJI_DIR, help=argparse.SUPPRESS)
     p.add_argument("--max-fps", type=fps_limit, help="play files at most this fast (default: their own rate; 0: no limit)")
+    p.add_argument("--every-frame", action="store_true",
+                   help="label every frame of a video, slower than real time if need be (default: play in real "
+                        "time, skipping the frames labelling cannot keep up with)")
     p.add_argument("--verbose", action="store_true", help="also show TensorFlow's, LiteRT's and OpenCV's own messages")
     return p.parse_args(argv)
 
@@ -63,7 +66,8 @@ def build(argv=None):
         return LivePipeline(args.model, detector=detector, min_face=args.min_face)
 
     root = tk.Tk(className="Emoji Creator")
-    return root, App(root, make_pipeline, args.source, args.save_dir, args.emoji_dir, args.max_fps, args.detector)
+    return root, App(root, make_pipeline, args.source, args.save_dir, args.emoji_dir, args.max_fps, args.detector,
+                     every_frame=args.every_frame)
 
 
 def check_paths(args):

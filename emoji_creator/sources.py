@@ -141,6 +141,18 @@ class FrameSource:
                             f"program took it, then start again")
         return None
 
+    def skip(self, n):
+        """Pass over up to n frames of a video file without decoding them for show (a file played in
+        real time skips what labelling could not keep up with); returns how many were passed."""
+        if self.cap is None or self.is_camera or self.ended:
+            return 0
+        done = 0
+        with native_stderr_quiet():
+            while done < n and self.cap.grab():
+                done += 1
+        self.position += done
+        return done
+
     def release(self):
         if self.cap is not None:
             self.cap.release()

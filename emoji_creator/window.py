@@ -64,7 +64,7 @@ class App:
     """The Emoji Creator window. `source` is a camera index or a path; `pipeline` a LivePipeline."""
 
     def __init__(self, root, make_pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None,
-                 detector=WINDOW_DETECTOR):
+                 detector=WINDOW_DETECTOR, every_frame=False):
         """make_pipeline(detector) builds the LivePipeline; it runs in a worker thread (or pass
         a ready pipeline)."""
         from . import DEFAULT_SAVE_DIR
@@ -75,6 +75,9 @@ class App:
         self.save_dir, self.emoji_dir = Path(save_dir or DEFAULT_SAVE_DIR), Path(emoji_dir)
         self.class_names = CLASSES
         self.max_fps = max_fps  # None: a file's own frame rate; 0: as fast as possible
+        # A video file plays in real time, skipping the frames labelling cannot keep up with,
+        # unless every frame is asked for. play_from: (when, frame) the clock counts from.
+        self.every_frame, self.play_from, self.frames_skipped = every_frame, None, 0
         self.source, self.frame, self.faces = None, None, []
         self.frames_shown, self.saved, self.last_saved, self.after_id = 0, [], None, None
         self.tick_ms = deque(maxlen=2000)  # recent tick durations, for the responsiveness check
@@ -254,6 +257,7 @@ class App:
         rate = self.max_fps if self.max_fps is not None else (fps if 0 < fps < 240 else 0)
         self.period_ms = 1000.0 / rate if rate and not self.source.is_camera else 0.0
         self.next_read = time.perf_counter()
+        self._restart_clock()
         if self.after_id is None:
             self.after_id = self.root.after(1, self.tick)
 
@@ -316,9 +320,13 @@ class App:
             # A file waits on its first frame until the model is ready, so no frame goes unlabelled.
             self.after_id = self.root.after(30, self.tick)
             return self._record(started, worked)
+        if repeat_due := (ready and self.pending is not None):
+            self._restart_clock()  # the wait for the model is no reason to skip ahead
+        elif ready:
+            self._catch_up()
         try:
             # A file's first frame, shown while the model loaded, is labelled before the next is read.
-            repeat = ready and self.pending is not None
+            repeat = repeat_due
             frame, self.pending = (self.pending, None) if repeat else (self.source.read(), self.pending)
         except UserError as exc:  # a camera that stopped delivering
             self._source_gone(f"{exc}. Click 'Open file…' to play a video or an image.", error=True)
@@ -340,6 +348,20 @@ class App:
             delay = 2 if self.labeller.busy else max(1, int(self.period_ms - elapsed))
             self.after_id = self.root.after(delay, self.tick)
         return None
+
+    def _restart_clock(self):
+        """Real-time playback counts from now and from the frame the file is at."""
+        self.play_from = (time.perf_counter(), self.source.position) if self.source is not None else None
+
+    def _catch_up(self):
+        """A video file behind its own clock (labelling slower than its frame rate) skips to the frame
+        now due, so it plays in real time; with every_frame (or no frame rate) nothing is skipped."""
+        if self.every_frame or not self.period_ms or self.play_from is None or self.source.cap is None:
+            return
+        started, first = self.play_from
+        behind = first + int((time.perf_counter() - started) * 1000 / self.period_ms) - self.source.position
+        if behind > 1:
+            self.frames_skipped += self.source.skip(behind - 1)
 
     def _label_or_show(self, frame, ready, repeat):
         """Hand the frame to the labeller, or show it bare while the model loads."""
@@ -484,6 +506,7 @@ class App:
         if self.source is None or self.source.is_camera:
             return
         self.modes.go(Mode.LIVE if self.paused else Mode.PAUSED)
+        self._restart_clock()  # a pause is no reason to skip ahead
         self.say(f"paused {self.source.name}: space resumes" if self.paused else f"showing {self.source.name}")
 
     def close(self):

@@ -446,3 +446,30 @@ def test_a_corrupt_or_empty_file_says_so_in_red_and_clears_the_panel(app_for, cl
         assert app.frame is None and not app.faces and app.emotion.current_label is None  # nothing old left
         app.set_source(str(clip))
         pump(root, lambda: app.faces)
+
+
+def test_a_file_plays_in_real_time_on_a_slowed_pipeline(app_for, clip):
+    from emoji_creator.modes import Mode
+
+    def slowed(app):
+        real = app.pipeline.process
+
+        def slow(frame):
+            time.sleep(0.1)  # labelling at 10 frames a second, the clip runs at 30
+            return real(frame)
+        app.pipeline.process = slow
+        app.set_source(str(clip))  # from its start, on the slowed pipeline
+        return time.time()
+
+    root, app = app_for("--source", str(clip), "--max-fps", "30")  # the clip's own rate
+    pump(root, lambda: app.pipeline is not None and app.loader is None)
+    started = slowed(app)
+    pump(root, lambda: app.modes == Mode.ENDED)
+    took, length = time.time() - started, 42 / 30  # the clip: 42 frames at 30 fps
+    assert took < length + 0.8 and app.frames_skipped > 0, (took, app.frames_skipped)
+    root2, every = app_for("--source", str(clip), "--max-fps", "30", "--every-frame")
+    pump(root2, lambda: every.pipeline is not None and every.loader is None)
+    slowed(every)
+    shown = every.frames_shown
+    pump(root2, lambda: every.modes == Mode.ENDED)
+    assert every.frames_skipped == 0 and every.frames_shown - shown >= 42  # every frame, slower than real time
