@@ -87,6 +87,16 @@ def check_paths(args):
     return None
 
 
+def saved_summary(paths):
+    """'3 picture(s) saved in save', or one count per folder when Save to… changed it mid-run."""
+    folders = {}
+    for p in paths:
+        folders[p.parent] = folders.get(p.parent, 0) + 1
+    if not folders:
+        return "0 picture(s) saved"
+    return "; ".join(f"{n} picture(s) saved in {folder}" for folder, n in folders.items())
+
+
 def main(argv=None):
     import tkinter as tk
 
@@ -107,8 +117,7 @@ def main(argv=None):
     if app.load_error:
         print(f"error: {app.load_error}", file=sys.stderr)
         return 2
-    print(f"{app.frames_shown} frames shown, {len(app.saved)} picture(s) saved"
-          + (f" in {app.save_dir}" if app.saved else "") + f", {elapsed:.0f} s")
+    print(f"{app.frames_shown} frames shown, {saved_summary(app.saved)}, {elapsed:.0f} s")
     return 0
 
 

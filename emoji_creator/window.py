@@ -55,8 +55,9 @@ def open_with_system(path):
         else:
             subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(path)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    except OSError as exc:
-        return f"no program to open it here ({exc.strerror or exc})"
+    except OSError:
+        viewer = "" if sys.platform in ("darwin", "win32") else " (Linux: sudo apt install xdg-utils)"
+        return f"no picture viewer found to open it{viewer}"
     return None
 
 
@@ -85,7 +86,7 @@ class App:
         self.next_read = 0.0  # when a file's next frame is due (time.perf_counter())
         self.pending = None  # a file's frame shown before the model was ready, still to be labelled
         self.raw, self.relabelling = None, False  # the last frame as read; a relabel in flight
-        self.read_from_source = 0
+        self.read_from_source, self.opened_from = 0, None
         self.started = time.perf_counter()
         self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
         self.opener = open_with_system  # how a thumbnail click opens a picture (tests replace it)
@@ -249,7 +250,7 @@ class App:
             if self.modes != Mode.LOADING:
                 self.modes.go(Mode.ENDED)
             return
-        self.read_from_source = 0  # frames this source gave: none at its end means it could not be read
+        self.read_from_source, self.opened_from = 0, None  # frames this source gave: none at its end means it could not be read
         if self.modes != Mode.LOADING:
             self.modes.go(Mode.LIVE)
         self.say(f"showing {self.source.name}")
@@ -276,10 +277,14 @@ class App:
             self.modes.go(Mode.ENDED)
 
     def open_file(self):
-        path = filedialog.askopenfilename(parent=self.root, title="Open a video or image", filetypes=[
-            ("Videos and images", "*.mp4 *.avi *.mov *.mkv *.webm *.png *.jpg *.jpeg *.bmp"),
-            ("All files", "*")])
+        # It starts where the last file came from, else in the user's home, not among the project's files.
+        start = Path(self.opened_from) if self.opened_from else Path.home()
+        path = filedialog.askopenfilename(parent=self.root, title="Open a video or image", initialdir=str(start),
+                                          filetypes=[("Videos and images",
+                                                      "*.mp4 *.avi *.mov *.mkv *.webm *.png *.jpg *.jpeg *.bmp"),
+                                                     ("All files", "*")])
         if path:
+            self.opened_from = str(Path(path).parent)
             self.set_source(path)
 
     def show_placeholder(self, text):
@@ -439,14 +444,15 @@ class App:
             self.say(f"{Path(path).name} is no longer in {Path(path).parent}", error=True)
             return
         problem = self.opener(path)
-        self.say(f"{problem}: the picture is {path}" if problem else f"opened {Path(path).name}", error=bool(problem))
+        self.say(f"{problem}; the picture is saved as {path}" if problem else f"opened {Path(path).name}",
+                 error=bool(problem))
 
     def open_folder(self):
         if not self.save_dir.is_dir():
             self.say(f"nothing saved yet: {self.save_dir} is made by the first Save")
             return
         problem = self.opener(self.save_dir)
-        self.say(f"{problem}: the pictures are in {self.save_dir}" if problem else f"opened {self.save_dir}",
+        self.say(f"{problem}; the pictures are in {self.save_dir}" if problem else f"opened {self.save_dir}",
                  error=bool(problem))
 
     def choose_save_dir(self):

@@ -145,3 +145,13 @@ def test_gui_refuses_a_missing_source_and_an_unwritable_save_folder_before_any_w
     blocker.write_text("")
     assert gui.main(["--source", str(clip), "--save-dir", str(blocker / "pictures")]) == 2
     assert "cannot be written here: pick another folder" in capsys.readouterr().err
+
+
+def test_the_summary_counts_pictures_per_folder():
+    from pathlib import Path
+
+    import gui
+
+    assert gui.saved_summary([]) == "0 picture(s) saved"
+    three = [Path("save/a.png"), Path("save/b.png"), Path("picked/c.png")]
+    assert gui.saved_summary(three) == "2 picture(s) saved in save; 1 picture(s) saved in picked"

@@ -362,7 +362,7 @@ def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
     app.strip.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
     app.strip.folder_button.invoke()
     assert opened == [path, chosen]
-    app.opener = lambda p: "no program to open it here (No such file or directory)"
+    app.opener = lambda p: "no picture viewer found to open it (Linux: sudo apt install xdg-utils)"
     app.strip.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
     assert str(path) in app.status_line.label.cget("text")
     # A folder that cannot be written is refused at once, in the window's own terms.
