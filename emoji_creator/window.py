@@ -250,7 +250,7 @@ class App:
             if self.modes != Mode.LOADING:
                 self.modes.go(Mode.ENDED)
             return
-        self.read_from_source, self.opened_from = 0, None  # frames this source gave: none at its end means it could not be read
+        self.read_from_source = 0  # frames this source gave: none at its end means it could not be read
         if self.modes != Mode.LOADING:
             self.modes.go(Mode.LIVE)
         self.say(f"showing {self.source.name}")

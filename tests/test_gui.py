@@ -473,3 +473,14 @@ def test_a_file_plays_in_real_time_on_a_slowed_pipeline(app_for, clip):
     shown = every.frames_shown
     pump(root2, lambda: every.modes == Mode.ENDED)
     assert every.frames_skipped == 0 and every.frames_shown - shown >= 42  # every frame, slower than real time
+
+
+def test_open_file_starts_where_the_last_file_came_from(app_for, clip, monkeypatch):
+    from emoji_creator import window
+
+    asked = []
+    monkeypatch.setattr(window.filedialog, "askopenfilename", lambda **kw: asked.append(kw["initialdir"]) or str(clip))
+    root, app = app_for("--source", str(clip))
+    app.controls.open_button.invoke()
+    app.controls.open_button.invoke()
+    assert asked[1] == str(clip.parent)  # the first starts in the home folder, the next where the clip was
