@@ -1,7 +1,7 @@
 """A trained model scored as the app runs it, then kept: the model first, the report after.
 
     result = evaluate(model, base, split, data, run)    # both scores, views, members, the run's facts
-    keep(model, result, output, report_dir, ckpt_dir, process_started, started_at)
+    keep(model, result, history, output, report_dir, ckpt_dir, process_started, started_at)
 
 The model of the last epoch is the one shipped: choosing the best epoch by
 the test split would flatter the reported score.
@@ -79,11 +79,10 @@ def evaluate(model, base, split, data, run):
         result["member_test_accuracy"] = [
             float((make_predictor(net, views=ONE_VIEW)(x_te).argmax(axis=1) == y_te).mean()) for net in nets]
         result["trained_member_parameters"] = int(trained.count_params())
-    result["history"] = run["history"]
     return result, model
 
 
-def keep(model, result, output, report_dir, ckpt_dir, process_started=None, started_at=None):
+def keep(model, result, history, output, report_dir, ckpt_dir, process_started=None, started_at=None):
     """Save the model (the one it replaces kept aside, never lost), then the report. Returns result."""
     from .files import keep_aside, write_failed
     from .report import write_report
@@ -105,8 +104,7 @@ def keep(model, result, output, report_dir, ckpt_dir, process_started=None, star
         # Wall-clock of this program, start-up and data loading included (a resumed run: this sitting).
         result["wall_seconds"] = round(time.time() - process_started, 1)
         result["startup_seconds"] = round(started_at - process_started, 1)  # imports, data, model
-    history = result.pop("history")
-    result["history"] = history  # last in metrics.json, as before
+    result["history"] = history  # last in metrics.json
     try:
         write_report(report_dir, result, history)
     except OSError as exc:

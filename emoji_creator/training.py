@@ -165,7 +165,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
            "images_per_second": epochs_now * len(x_tr) / session if epochs_now > 0 else None,
            "resumed_at_epoch": initial_epoch if resume else None}
     result, model = evaluate(model, base, split, data, run)
-    return keep(model, result, output, report_dir, ckpt.path, process_started, started["at"])
+    return keep(model, result, history, output, report_dir, ckpt.path, process_started, started["at"])
 
 
 def _resumed(ckpt, recipe):
