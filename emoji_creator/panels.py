@@ -169,7 +169,7 @@ class Strip:
         head = ttk.Frame(self.frame)
         head.pack(side="top", fill="x")
         ttk.Label(head, text="Saved pictures", style="Status.TLabel").pack(side="left")
-        self.folder_button = ttk.Button(head, text="Open folder", command=open_folder, takefocus=False)
+        self.folder_button = ttk.Button(head, text="Open folder", command=open_folder)
         self.folder_button.pack(side="right")
         self.row = ttk.Frame(self.frame)
         self.row.pack(side="top", fill="both", expand=True)
@@ -207,12 +207,10 @@ class Controls:
     """The buttons, what Save writes, the emoji mask and the face finder; each calls act(name)."""
 
     def __init__(self, parent, root, act, detector, notice=""):
-        # No control keeps the keyboard focus after a click (takefocus=False): a focused button
-        # also takes Space, so Space after a click on Save saved again instead of pausing.
-        self.save_button = ttk.Button(parent, text="Save", command=lambda: act("save"), takefocus=False)
-        self.save_to_button = ttk.Button(parent, text="Save to…", command=lambda: act("save_to"), takefocus=False)
-        self.open_button = ttk.Button(parent, text="Open file…", command=lambda: act("open"), takefocus=False)
-        self.quit_button = ttk.Button(parent, text="Quit", command=lambda: act("quit"), takefocus=False)
+        self.save_button = ttk.Button(parent, text="Save", command=lambda: act("save"))
+        self.save_to_button = ttk.Button(parent, text="Save to…", command=lambda: act("save_to"))
+        self.open_button = ttk.Button(parent, text="Open file…", command=lambda: act("open"))
+        self.quit_button = ttk.Button(parent, text="Quit", command=lambda: act("quit"))
         for i, b in enumerate((self.save_button, self.save_to_button, self.open_button, self.quit_button)):
             b.grid(row=3 + i // 2, column=i % 2, padx=2, pady=2, sticky="ew")
         # What Save writes: the picture an emoji creator makes, or the tutorial's annotated frame.
@@ -222,20 +220,18 @@ class Controls:
         ttk.Label(modes, text="Save writes:").grid(row=0, column=0, padx=(0, 6))
         self.mode_buttons = {}
         for col, (value, text) in enumerate(SAVE_MODES, start=1):
-            self.mode_buttons[value] = ttk.Radiobutton(modes, text=text, value=value, variable=self.save_mode,
-                                                       takefocus=False)
+            self.mode_buttons[value] = ttk.Radiobutton(modes, text=text, value=value, variable=self.save_mode)
             self.mode_buttons[value].grid(row=0, column=col, padx=(0, 6))
         self.mask_on = tk.BooleanVar(root, value=False)
         self.mask_button = ttk.Checkbutton(parent, text="Emoji mask: each face wears its emoji",
-                                           variable=self.mask_on, command=lambda: act("mask", toggle=False),
-                                           takefocus=False)
+                                           variable=self.mask_on, command=lambda: act("mask", toggle=False))
         self.mask_button.grid(row=6, column=0, columnspan=2, pady=(6, 0), sticky="w")
         finder = ttk.Frame(parent)
         finder.grid(row=7, column=0, columnspan=2, pady=(8, 0), sticky="w")
         ttk.Label(finder, text="Face finder:").grid(row=0, column=0, padx=(0, 6))
         self.detector = tk.StringVar(root, value=detector)
         self.detector_box = ttk.Combobox(finder, textvariable=self.detector, values=DETECTORS, state="readonly",
-                                         width=10, takefocus=False)
+                                         width=10)
         self.detector_box.grid(row=0, column=1)
         self.detector_box.bind("<<ComboboxSelected>>", lambda e: act("finder"))
         self.help = ttk.Label(parent, text=KEYS_HELP, style="Status.TLabel")

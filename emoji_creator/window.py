@@ -161,6 +161,14 @@ class App:
         self.controls = Controls(side, root, self.act, detector, notice="" if not missing else
                                  "missing emoji file(s): " + ", ".join(p.name for p in missing)
                                  + f" in {self.emoji_dir}; showing the emotion name instead")
+        # A clicked control keeps the keyboard focus, and Tk's own binding makes Space press it:
+        # after a click on Save, Space saved again instead of pausing. Space is the window's key
+        # everywhere ("break": the control's own binding never runs). The controls stay focusable,
+        # so Tab still reaches them.
+        c = self.controls
+        for widget in (c.save_button, c.save_to_button, c.open_button, c.quit_button, c.mask_button, c.detector_box,
+                       *c.mode_buttons.values(), self.strip.folder_button):
+            widget.bind("<Key-space>", lambda e: self.act("pause") or "break")
         self.status_line = StatusLine(outer)
         self.status_line.box.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
 
