@@ -3,16 +3,21 @@
     python gui.py                          # camera 0
     python gui.py --source clip.mp4        # a video file, an image or a folder of images
     python gui.py --detector haar          # the classic cascade (the window uses YuNet; also a choice there)
-    python gui.py --save-dir ~/Pictures    # where Save writes (default: save/)
+    python gui.py --save-dir ~/Pictures    # where Save writes (default: save/, or the last one chosen)
+    python gui.py --source demo.avi --loop # a video played again and again
 
-Save (or the s key) writes the frame with its emoji beside it (or, by the
-'Save writes' choice, the annotated frame alone) under a new timestamped name;
-nothing is ever overwritten. 'Save to…' picks the folder for this session; the
-strip under the feed shows the latest pictures (a click opens one). 'Emoji
-mask' (or m) puts each face's emoji over the face, in saved pictures too.
-Space pauses a video; Esc, q, Ctrl+Q, Ctrl+W, Quit or Ctrl-C in the terminal
-close the window. The window resizes; the feed takes the room. Ends by
-printing the frames shown and the pictures saved.
+Save (or the s key) writes the frame with each face's emoji beside it (or, by
+the 'Save writes' choice, the annotated frame alone) under a new timestamped
+name; nothing is ever overwritten. Record (or r) records what the feed shows
+as an MP4 and a GIF. 'Save to…' picks the folder; the strip under the feed
+shows the latest pictures and recordings (a click opens one). 'Emoji mask' (m)
+puts each face's emoji over the face, in saved pictures too; 'Labels on mask'
+(l) adds the labels over it. 'Mirror' flips the view (on for a camera).
+'Self-timer' (t) counts 3-2-1 before Save. F11 is full screen. Space pauses a
+video; Esc, q, Ctrl+Q, Ctrl+W, Quit or Ctrl-C in the terminal close the window.
+The window remembers the save folder, the finder and the toggles for the next
+start (in the user's configuration folder). Ends by printing the frames shown
+and the pictures and recordings saved.
 """
 import argparse
 import sys
@@ -33,12 +38,17 @@ def fps_limit(text):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--source", default="0", help="camera index, video file, image file or image folder (default: 0)")
-    p.add_argument("--save-dir", type=Path, default=DEFAULT_SAVE_DIR,
-                   help="where Save writes (default: save/; 'Save to…' in the window changes it)")
+    p.add_argument("--save-dir", type=Path,
+                   help="where Save writes (default: the folder last chosen with 'Save to…', else save/)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
-    p.add_argument("--detector", choices=DETECTORS, default=WINDOW_DETECTOR,
-                   help="face finder: 'yunet' (OpenCV's neural finder, the default), 'haar' (OpenCV's classic "
-                        "cascade) or 'blazeface' (finds the most faces, but also boxes textured walls)")
+    p.add_argument("--detector", choices=DETECTORS,
+                   help="face finder: 'yunet' (OpenCV's neural finder, the default unless another was chosen in "
+                        "the window), 'haar' (OpenCV's classic cascade) or 'blazeface' (finds the most faces, but "
+                        "also boxes textured walls)")
+    p.add_argument("--mirror", action=argparse.BooleanOptionalAction,
+                   help="show every source mirrored, or none with --no-mirror (default: a camera mirrored, as a "
+                        "selfie view, and files as filmed)")
+    p.add_argument("--loop", action="store_true", help="play a video again from its start when it ends")
     p.add_argument("--min-face", type=fraction, default=MIN_FACE, metavar="FRACTION",
                    help=f"smallest face given a label, as a fraction of the frame's shorter side (default: {MIN_FACE})")
     p.add_argument("--emoji-dir", type=Path, default=EMOJI_DIR, help=argparse.SUPPRESS)
@@ -60,30 +70,53 @@ def build(argv=None):
     import tkinter as tk
 
     from emoji_creator.live import LivePipeline
+    from emoji_creator.settings import Settings
     from emoji_creator.window import App
 
     def make_pipeline(detector):
         return LivePipeline(args.model, detector=detector, min_face=args.min_face)
 
+    settings = Settings()
+    save_dir = args.save_dir or remembered_save_dir(settings) or DEFAULT_SAVE_DIR
     root = tk.Tk(className="Emoji Creator")
-    return root, App(root, make_pipeline, args.source, args.save_dir, args.emoji_dir, args.max_fps, args.detector,
-                     every_frame=args.every_frame)
+    return root, App(root, make_pipeline, args.source, save_dir, args.emoji_dir, args.max_fps,
+                     args.detector or settings.get("finder", WINDOW_DETECTOR), every_frame=args.every_frame,
+                     mirror=args.mirror, loop=args.loop, settings=settings)
+
+
+def remembered_save_dir(settings):
+    """The folder last chosen with 'Save to…', if it can still be written; else None (and a note)."""
+    folder = settings.get("save_dir")
+    if folder is None:
+        return None
+    if writable_problem(Path(folder)):
+        settings.note = (f"the remembered save folder {folder} cannot be written now: Save writes into "
+                         f"{DEFAULT_SAVE_DIR} ('Save to…' picks another)")
+        return None
+    return Path(folder)
+
+
+def writable_problem(folder):
+    """None when pictures can be saved into folder (made if missing), else a short reason."""
+    import os
+
+    folder = Path(folder).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} cannot be written here"
+    return None
 
 
 def check_paths(args):
     """One line for a --source file that is not there or a --save-dir that cannot be written, before
     any window opens (the window would only say so later, and the run would end with status 0)."""
-    import os
-
     from emoji_creator.files import kind
 
     source = str(args.source)
     if not source.isdigit() and kind(source) == "missing":
         return f"--source {source}: no such file or folder: pass a video, an image, a folder of images or a camera index"
-    folder = Path(args.save_dir).absolute()
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        return f"--save-dir {args.save_dir}: {existing} cannot be written here: pick another folder"
+    if args.save_dir is not None and (why := writable_problem(args.save_dir)):
+        return f"--save-dir {args.save_dir}: {why}: pick another folder"
     return None
 
 
@@ -117,7 +150,8 @@ def main(argv=None):
     if app.load_error:
         print(f"error: {app.load_error}", file=sys.stderr)
         return 2
-    print(f"{app.frames_shown} frames shown, {saved_summary(app.saved)}, {elapsed:.0f} s")
+    recorded = f", {len(app.recordings)} recording(s)" if app.recordings else ""
+    print(f"{app.frames_shown} frames shown, {saved_summary(app.saved)}{recorded}, {elapsed:.0f} s")
     return 0
 
 

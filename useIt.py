@@ -5,6 +5,7 @@
     python useIt.py --detector blazeface           # MediaPipe's face finder instead of Haar
     python useIt.py --detector yunet               # OpenCV's YuNet
     python useIt.py --source clip.mp4 --no-window --log faces.csv
+    python useIt.py --source clip.mp4 --no-window --record emoji.mp4 --mask   # an emoji video of a video
 
 Ends by printing the number of frames and faces and the frames per second.
 """
@@ -35,6 +36,11 @@ def parse_args(argv=None):
                         f"(default: {MIN_FACE}, a face about 2 m from a webcam)")
     p.add_argument("--no-window", action="store_true", help="run without a window (for servers and tests)")
     p.add_argument("--log", type=Path, help="write one CSV row per face per frame (a new file)")
+    p.add_argument("--record", type=Path, metavar="OUT.mp4",
+                   help="write every frame as shown (labels, or emojis with --mask) to a new .mp4 or .avi, at the "
+                        "source's size and frame rate")
+    p.add_argument("--mask", action="store_true", help="draw each face's emoji over it instead of its box and label")
+    p.add_argument("--mirror", action="store_true", help="flip every frame left to right (a selfie view)")
     p.add_argument("--max-frames", type=positive_int, help="stop after this many frames")
     p.add_argument("--verbose", action="store_true", help="also show TensorFlow's, LiteRT's and OpenCV's own messages")
     return p.parse_args(argv)
@@ -49,6 +55,22 @@ def window_closed(cv2):
         return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1
     except cv2.error:
         return True
+
+
+def open_recording(path, source, inputs):
+    """The --record video, checked before any work: a new file, never an input of the run."""
+    import cv2
+
+    from emoji_creator.files import check_writes, kind
+    from emoji_creator.recording import VideoFile
+
+    check_writes([("--record", path)], inputs)
+    if kind(path) != "missing":
+        raise UserError(f"--record {path} already exists: pick a new name (nothing is overwritten)")
+    fps = source.cap.get(cv2.CAP_PROP_FPS) if source.cap is not None else 0
+    # A video keeps its own rate; a camera its usual 30; a folder of pictures shows each for half a second.
+    fps = fps if 0 < fps <= 240 else (30 if source.is_camera or source.images is None else 2)
+    return lambda frame: VideoFile(path, fps, (frame.shape[1], frame.shape[0]))
 
 
 def open_log(path, inputs):
@@ -81,10 +103,9 @@ def main(argv=None):
     import cv2
 
     from emoji_creator.live import LivePipeline
-    from emoji_creator.overlay import draw_faces
     from emoji_creator.sources import FrameSource
 
-    source = log_file = None
+    source = log_file = video = make_video = mask = None
     frames = faces_seen = 0
     status = 0
     started = time.perf_counter()
@@ -99,9 +120,17 @@ def main(argv=None):
 
         # The compiled cache is written beside the model: never over the source.
         check_writes([("the model's compiled cache", cache_path(args.model))], [("the source", source.path)])
+        inputs = [("the source", source.path), ("--model", args.model),
+                  ("the model's compiled cache", cache_path(args.model)), ("--log", args.log)]
+        if args.record:
+            make_video = open_recording(args.record, source, inputs)
         if args.log:
-            log_file = open_log(args.log, [("the source", source.path), ("--model", args.model),
-                                           ("the model's compiled cache", cache_path(args.model))])
+            log_file = open_log(args.log, inputs[:3] + [("--record", args.record)])
+        if args.mask:
+            from emoji_creator.overlay import EmojiMask
+            from emoji_creator.pictures import load_emojis
+
+            mask = EmojiMask(load_emojis(size=None)[0])  # a missing emoji file: that face keeps its label
         pipeline = LivePipeline(args.model, detector=args.detector, min_face=args.min_face)
         if log_file is not None:
             log = csv.writer(log_file)
@@ -115,6 +144,8 @@ def main(argv=None):
                     break
                 time.sleep(0.01)  # a camera hiccup: FrameSource gives up after its grace period
                 continue
+            if args.mirror:
+                frame = cv2.flip(frame, 1)
             faces = pipeline.process(frame)
             if log_file is not None:
                 for face in faces:
@@ -123,8 +154,12 @@ def main(argv=None):
                 log_file.flush()  # a kill loses at most the frame being written
             frames += 1
             faces_seen += len(faces)
+            if show or make_video:
+                last = draw(frame, faces, pipeline.class_names, mask)
+            if make_video:
+                video = video or make_video(last)
+                video.write(last)
             if show:
-                last = draw_faces(frame, faces, pipeline.class_names)
                 cv2.imshow(WINDOW, last)
                 if cv2.waitKey(1) & 0xFF in (ord("q"), 27) or window_closed(cv2):
                     break
@@ -161,10 +196,35 @@ def main(argv=None):
                 pass
         if show:
             cv2.destroyAllWindows()
+        recorded, status = finish_recording(video, status)
     if frames or status == 0:
         fps = frames / elapsed if elapsed > 0 else 0.0
-        print(f"{frames} frames, {faces_seen} faces, {fps:.1f} frames per second")
+        print(f"{frames} frames, {faces_seen} faces, {fps:.1f} frames per second{recorded}")
     return status
+
+
+def draw(frame, faces, class_names, mask):
+    """A frame as useIt.py shows and records it: boxes and labels, or with --mask the emojis alone."""
+    from emoji_creator.overlay import draw_faces
+
+    if mask is None:
+        return draw_faces(frame, faces, class_names)
+    mask.draw(frame, faces, class_names)
+    # A face whose emoji file is missing keeps its box and label.
+    return draw_faces(frame, [f for f in faces if class_names[f.label] not in mask.sources], class_names)
+
+
+def finish_recording(video, status):
+    """Give the --record file its name (what was recorded before a Ctrl-C or an error is kept);
+    returns (the summary's words, the exit status)."""
+    if video is None:
+        return "", status
+    try:
+        path = video.finish()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return "", 2
+    return f"; recorded {path} ({video.frames} frames)", status
 
 
 def _main_thread():

@@ -2,22 +2,31 @@
 never touches Tk (window.App submits frames on its tick and collects them on a later one).
 
     labeller = Labeller()
-    labeller.submit(label_frame, pipeline, mask, class_names, frame, masked, repeat)
+    labeller.submit(label_frame, pipeline, mask, class_names, frame, Look(mask=True, labels=False), repeat)
     result = labeller.done()   # None while in flight; then (picture, faces, repeat) or an exception
 """
 import queue
 import threading
+from typing import NamedTuple
 
-from .overlay import draw_faces
+from .overlay import draw_faces, mark_followed
 
 
-def label_frame(pipeline, mask, class_names, frame, masked, repeat):
+class Look(NamedTuple):
+    """How a frame is drawn: the emoji mask on each face; labels and bars over the mask too."""
+    mask: bool = False
+    labels: bool = False
+
+
+def label_frame(pipeline, mask, class_names, frame, look, repeat):
     """In the labeller's thread: faces found and classified, the frame drawn on. No Tk here."""
     faces = pipeline.process(frame)
-    if masked:
+    if look.mask:
         mask.draw(frame, faces, class_names)
-    # Under the mask the emoji marks the face: its box would only frame the emoji.
-    return draw_faces(frame, faces, class_names, draw_boxes=not masked), faces, repeat
+    if not look.mask or look.labels:
+        # Under the mask the emoji marks the face: its box would only frame the emoji.
+        draw_faces(frame, faces, class_names, draw_boxes=not look.mask)
+    return mark_followed(frame, faces, masked=look.mask), faces, repeat
 
 
 class Labeller:

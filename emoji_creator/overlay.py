@@ -3,6 +3,7 @@ another face), and the emoji mask.
 
     frame = draw_faces(frame, faces, class_names)   # boxes, labels, bars (layout() says where)
     EmojiMask(emojis).draw(frame, faces, class_names)
+    mark_followed(frame, faces)                      # which face the window's side panel follows
 """
 import cv2
 import numpy as np
@@ -30,6 +31,31 @@ def _place(options, frame_shape, taken):
     dx = -min(0, r[0]) - max(0, r[2] - w)  # then nudge it into the frame
     dy = -min(0, r[1]) - max(0, r[3] - h)
     return (r[0] + dx, r[1] + dy, r[2] + dx, r[3] + dy)
+
+
+def main_face(faces):
+    """The face the side panel follows and Save names first: the largest (the user, nearest the camera)."""
+    return max(faces, key=lambda f: f.box[2] * f.box[3]) if faces else None
+
+
+FOLLOWED = (61, 200, 255)  # BGR: the window's Save-flash yellow
+
+
+def mark_followed(frame, faces, masked=False):
+    """Mark the face the side panel follows, when there is more than one to tell it from: its box in
+    yellow, or, under the emoji mask, a small yellow triangle above its emoji. In place; returns frame."""
+    if len(faces) < 2:
+        return frame
+    x, y, w, h = main_face(faces).box
+    if not masked:
+        cv2.rectangle(frame, (x, y), (x + w, y + h), FOLLOWED, 3)
+        return frame
+    side = int(np.clip(w * 0.15, 8, 24))
+    cx, tip = x + w // 2, max(side, y - int(h * (EmojiMask.SCALE - 1) / 2) - 3)
+    points = np.array([(cx - side, tip - side), (cx + side, tip - side), (cx, tip)], np.int32)
+    cv2.fillConvexPoly(frame, points, FOLLOWED, cv2.LINE_AA)
+    cv2.polylines(frame, [points], True, (0, 0, 0), 1, cv2.LINE_AA)
+    return frame
 
 
 COMPACT_PX = 100  # a face narrower than this gets a compact label (its class alone) and no bar panel

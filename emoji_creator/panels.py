@@ -19,6 +19,7 @@ from PIL import Image, ImageTk
 from . import CLASSES
 from .detectors import DETECTORS
 from .files import is_regular, open_image
+from .overlay import main_face
 from .pictures import EMOJI_PX, looking_picture
 
 VIEW_SIZE = (640, 480)  # the feed when the window opens
@@ -27,10 +28,12 @@ BAR_W, BAR_H = 150, 16
 THUMB_H, THUMBS = 64, 8  # the strip of saved pictures: thumbnail height, how many
 STATUS_H = 44  # two lines of the status font: long messages wrap inside, never resize the window
 FLASH = "#ffc83d"
+FLASH_RGB = (255, 200, 61)
 BORDER = 3  # around the feed: the colour Save flashes
 DARK = "#282828"
 SAVE_MODES = (("composite", "frame + emoji"), ("frame", "frame only"))
-KEYS_HELP = "keys: s save · m emoji mask · space pause · q or Esc quit"
+KEYS_HELP = ("keys: s save · r record · m mask · l labels · t self-timer · space pause · F11 full screen · "
+             "q or Esc quit")
 MAX_THUMB_SOURCE = 64_000_000  # a saved picture larger than this (8000x8000) gets no thumbnail
 
 
@@ -44,12 +47,33 @@ def fit(frame_rgb, size=VIEW_SIZE):
     return cv2.resize(frame_rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
 
 
+def draw_badges(rgb, badges):
+    """The countdown's number and the recording's red dot on a shown (RGB) picture, in place."""
+    h, w = rgb.shape[:2]
+    if "rec" in badges:
+        r = max(5, h // 50)
+        cv2.circle(rgb, (12 + r, 12 + r), r, (230, 30, 30), -1, cv2.LINE_AA)
+        cv2.putText(rgb, badges["rec"], (20 + 2 * r, 12 + 2 * r - 1), cv2.FONT_HERSHEY_SIMPLEX, max(0.5, h / 800),
+                    (255, 255, 255), 2, cv2.LINE_AA)
+    if "countdown" in badges:
+        text, scale = badges["countdown"], max(1.5, h / 80)
+        thick = max(3, round(scale * 2))
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        cv2.circle(rgb, (w // 2, h // 2), round(max(tw, th) * 0.9), (20, 20, 20), -1, cv2.LINE_AA)
+        cv2.putText(rgb, text, ((w - tw) // 2, (h + th) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, FLASH_RGB, thick,
+                    cv2.LINE_AA)
+    return rgb
+
+
 class Feed:
     """The live picture: a frame that takes the room the window gives it (its requested size is
     only where it starts), the picture centred in it by place(), a border Save flashes."""
 
     def __init__(self, parent, root):
         self.root, self.view_size, self.shown, self.placeholder, self.flashes = root, VIEW_SIZE, None, None, 0
+        # Drawn on the shown picture only, never on what Save or a recording writes:
+        # {"countdown": "3"} a big number in the middle, {"rec": "REC 0:05"} a red dot and the time.
+        self.badges = {}
         self.holder = tk.Frame(parent, background=DARK, highlightthickness=BORDER, highlightbackground=DARK)
         self.request(VIEW_SIZE)
         self.holder.grid_propagate(False)
@@ -65,13 +89,20 @@ class Feed:
 
     def show(self, frame, bgr=True):
         self.shown = (frame, bgr)
-        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if bgr else frame
-        image = Image.fromarray(fit(rgb, self.view_size))
+        rgb = fit(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if bgr else frame, self.view_size)
+        if self.badges:
+            rgb = draw_badges(rgb.copy(), self.badges)
+        image = Image.fromarray(rgb)
         if (self.photo.width(), self.photo.height()) == image.size:
             self.photo.paste(image)  # reuse the Tk image: no new one per frame, memory stays flat
         else:
             self.photo = ImageTk.PhotoImage(image, master=self.root)
             self.view.configure(image=self.photo)
+
+    def refresh(self):
+        """Show the last picture again (its badges changed while no new frame came)."""
+        if self.shown is not None:
+            self.show(*self.shown)
 
     def show_text(self, text):
         """A dark picture with `text` in its middle (no camera, no source)."""
@@ -154,13 +185,34 @@ class EmotionPanel:
             self.bars.itemconfigure(pct, text=f"{float(p):.0%}" if label is not None else "")
 
 
-def main_face(faces):
-    """The face the side panel follows and Save names: the largest (the user, nearest the camera)."""
-    return max(faces, key=lambda f: f.box[2] * f.box[3]) if faces else None
+def video_thumbnail(path):
+    """A video file's first frame as a PIL image, or None (not a regular file, not a video)."""
+    if not is_regular(path):
+        return None
+    cap = cv2.VideoCapture(str(path))
+    try:
+        ok, frame = cap.read()
+    finally:
+        cap.release()
+    return Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)) if ok else None
+
+
+def play_mark(image):
+    """A thumbnail with a white play triangle on a dark disc: this one is a recording."""
+    rgb = np.array(image.convert("RGB"))
+    h, w = rgb.shape[:2]
+    r, c = max(6, h // 4), (w // 2, h // 2)
+    cv2.circle(rgb, c, r, (30, 30, 30), -1, cv2.LINE_AA)
+    pts = np.array([(c[0] - r // 3, c[1] - r // 2), (c[0] - r // 3, c[1] + r // 2), (c[0] + r // 2, c[1])], np.int32)
+    cv2.fillConvexPoly(rgb, pts, (255, 255, 255), cv2.LINE_AA)
+    return Image.fromarray(rgb)
 
 
 class Strip:
-    """The latest saved pictures, newest first; a click opens one, Open folder the folder."""
+    """The latest saved pictures and recordings, newest first, as many as fit whole; a click opens
+    one, Open folder the folder."""
+
+    SAVED = ("*.png", "*.mp4")  # a recording's GIF twin is not shown twice
 
     def __init__(self, parent, root, open_picture, open_folder):
         self.root, self.open_picture = root, open_picture
@@ -173,72 +225,113 @@ class Strip:
         self.folder_button.pack(side="right")
         self.row = ttk.Frame(self.frame)
         self.row.pack(side="top", fill="both", expand=True)
+        self.row.bind("<Configure>", lambda e: self._fit(e.width))
         self.thumbs = []  # (path, PhotoImage, Label), newest first
 
     def load(self, folder):
-        """Fill the strip with the newest pictures already in `folder` (earlier sessions')."""
+        """Fill the strip with the newest pictures and recordings already in `folder` (earlier sessions')."""
         for _, _, label in self.thumbs:
             label.destroy()
         self.thumbs = []
         try:
-            found = sorted((p for p in Path(folder).glob("*.png") if not p.name.startswith(".") and is_regular(p)),
-                           key=lambda p: p.stat().st_mtime)[-THUMBS:]
+            found = sorted((p for pattern in self.SAVED for p in Path(folder).glob(pattern)
+                            if not p.name.startswith(".") and is_regular(p)), key=lambda p: p.stat().st_mtime)[-THUMBS:]
         except OSError:
             found = []
         for path in found:
-            im = open_image(path, max_pixels=MAX_THUMB_SOURCE)  # a FIFO, a bomb, a fake: no thumbnail
+            video = path.suffix == ".mp4"
+            # A FIFO, a bomb, a fake: no thumbnail.
+            im = video_thumbnail(path) if video else open_image(path, max_pixels=MAX_THUMB_SOURCE)
             if im is not None:
-                self.add(path, im.convert("RGB"))
+                self.add(path, im.convert("RGB"), video=video)
 
-    def add(self, path, image):
+    def add(self, path, image, video=False):
         image = image.copy()
         image.thumbnail((THUMB_H * 3, THUMB_H), Image.LANCZOS)
-        photo = ImageTk.PhotoImage(image, master=self.root)
+        photo = ImageTk.PhotoImage(play_mark(image) if video else image, master=self.root)
         label = tk.Label(self.row, image=photo, cursor="hand2", borderwidth=1, relief="solid")
         label.bind("<Button-1>", lambda e, p=path: self.open_picture(p))
-        label.pack(side="left", padx=(0, 6), before=self.thumbs[0][2] if self.thumbs else None)
         self.thumbs.insert(0, (path, photo, label))
         for _, _, old in self.thumbs[THUMBS:]:
             old.destroy()
         del self.thumbs[THUMBS:]
+        self._fit(self.row.winfo_width())
+
+    def _fit(self, room):
+        """Show, newest first, the thumbnails that fit whole in `room` pixels; never half of one."""
+        used = 0
+        for _, photo, label in self.thumbs:
+            label.pack_forget()
+        for _, photo, label in self.thumbs:
+            used += photo.width() + 2  # the 1-px border each side
+            if used > room > 1:
+                break
+            label.pack(side="left", padx=(0, 6))
+            used += 6
+
+    def shown(self):
+        """The thumbnails on screen now."""
+        return [label for _, _, label in self.thumbs if label.winfo_ismapped()]
 
 
 class Controls:
-    """The buttons, what Save writes, the emoji mask and the face finder; each calls act(name)."""
+    """The buttons, what Save writes, the look toggles and the face finder; each calls act(name).
+    start: the settings the window starts with ({"mask": True, ...}; missing ones are off)."""
 
-    def __init__(self, parent, root, act, detector, notice=""):
+    def __init__(self, parent, root, act, detector, notice="", start=None):
+        start = start or {}
         self.save_button = ttk.Button(parent, text="Save", command=lambda: act("save"))
+        self.record_button = ttk.Button(parent, text="Record", command=lambda: act("record"))
         self.save_to_button = ttk.Button(parent, text="Save to…", command=lambda: act("save_to"))
         self.open_button = ttk.Button(parent, text="Open file…", command=lambda: act("open"))
         self.quit_button = ttk.Button(parent, text="Quit", command=lambda: act("quit"))
-        for i, b in enumerate((self.save_button, self.save_to_button, self.open_button, self.quit_button)):
+        self.buttons = (self.save_button, self.record_button, self.save_to_button, self.open_button, self.quit_button)
+        for i, b in enumerate(self.buttons):
             b.grid(row=3 + i // 2, column=i % 2, padx=2, pady=2, sticky="ew")
         # What Save writes: the picture an emoji creator makes, or the tutorial's annotated frame.
-        self.save_mode = tk.StringVar(root, value="composite")
+        self.save_mode = tk.StringVar(root, value=start.get("save_mode", "composite"))
         modes = ttk.Frame(parent)
-        modes.grid(row=5, column=0, columnspan=2, pady=(8, 0), sticky="w")
+        modes.grid(row=6, column=0, columnspan=2, pady=(6, 0), sticky="w")
         ttk.Label(modes, text="Save writes:").grid(row=0, column=0, padx=(0, 6))
         self.mode_buttons = {}
         for col, (value, text) in enumerate(SAVE_MODES, start=1):
             self.mode_buttons[value] = ttk.Radiobutton(modes, text=text, value=value, variable=self.save_mode)
             self.mode_buttons[value].grid(row=0, column=col, padx=(0, 6))
-        self.mask_on = tk.BooleanVar(root, value=False)
-        self.mask_button = ttk.Checkbutton(parent, text="Emoji mask: each face wears its emoji",
-                                           variable=self.mask_on, command=lambda: act("mask", toggle=False))
-        self.mask_button.grid(row=6, column=0, columnspan=2, pady=(6, 0), sticky="w")
+        # The look: each toggle a checkbox in a two-column grid, its key in brackets.
+        looks = ttk.Frame(parent)
+        looks.grid(row=7, column=0, columnspan=2, pady=(4, 0), sticky="w")
+        self.mask_on, self.labels_on, self.mirror_on, self.timer_on = (
+            tk.BooleanVar(root, value=bool(start.get(k))) for k in ("mask", "labels", "mirror", "timer"))
+        self.toggles = {}
+        for i, (name, text, var) in enumerate((("mask", "Emoji mask (m)", self.mask_on),
+                                               ("labels", "Labels on mask (l)", self.labels_on),
+                                               ("mirror", "Mirror", self.mirror_on),
+                                               ("timer", "Self-timer (t)", self.timer_on))):
+            self.toggles[name] = ttk.Checkbutton(looks, text=text, variable=var,
+                                                 command=lambda n=name: act(n, toggle=False))
+            self.toggles[name].grid(row=i // 2, column=i % 2, padx=(0, 8), sticky="w")
+        self.mask_button = self.toggles["mask"]
         finder = ttk.Frame(parent)
-        finder.grid(row=7, column=0, columnspan=2, pady=(8, 0), sticky="w")
+        finder.grid(row=8, column=0, columnspan=2, pady=(6, 0), sticky="w")
         ttk.Label(finder, text="Face finder:").grid(row=0, column=0, padx=(0, 6))
         self.detector = tk.StringVar(root, value=detector)
         self.detector_box = ttk.Combobox(finder, textvariable=self.detector, values=DETECTORS, state="readonly",
                                          width=10)
         self.detector_box.grid(row=0, column=1)
         self.detector_box.bind("<<ComboboxSelected>>", lambda e: act("finder"))
-        self.help = ttk.Label(parent, text=KEYS_HELP, style="Status.TLabel")
-        self.help.grid(row=8, column=0, columnspan=2, pady=(10, 0), sticky="w")
+        self.help = ttk.Label(parent, text=KEYS_HELP, style="Status.TLabel", wraplength=260, justify="left")
+        self.help.grid(row=9, column=0, columnspan=2, pady=(8, 0), sticky="w")
         # A lasting notice, apart from the status line that every event rewrites.
         self.notice = ttk.Label(parent, style="Error.TLabel", wraplength=260, text=notice)
-        self.notice.grid(row=9, column=0, columnspan=2, pady=(8, 0), sticky="w")
+        self.notice.grid(row=10, column=0, columnspan=2, pady=(6, 0), sticky="w")
+
+    def focusable(self):
+        """Every control that can hold the keyboard focus."""
+        return (*self.buttons, self.detector_box, *self.mode_buttons.values(), *self.toggles.values())
+
+    def add_notice(self, text):
+        old = self.notice.cget("text")
+        self.notice.configure(text=f"{old}\n{text}" if old else text)
 
 
 class StatusLine:

@@ -1,7 +1,7 @@
 """The pictures the window makes: the emoji files, the no-face outline, and what Save writes.
 
     emojis, missing = load_emojis(EMOJI_DIR)          # {class: RGBA image}, [missing files]
-    picture = compose_picture(frame_bgr, emojis["happy"], "happy")   # the frame with its emoji beside it
+    picture = compose_picture(frame_bgr, [(emojis["happy"], "happy")])   # the frame, each face's emoji beside it
 """
 from pathlib import Path
 
@@ -46,22 +46,35 @@ def looking_picture(size=EMOJI_PX):
     return im
 
 
-def compose_picture(frame_bgr, emoji_rgba, caption):
-    """What Save writes by default: the frame with a panel beside it holding the emoji (or the
-    no-face outline when emoji_rgba is None) and its caption, as the window shows them. BGR."""
+MAX_PANEL_FACES = 6  # a bigger group's panel shows its six largest faces
+
+
+def compose_picture(frame_bgr, emojis):
+    """What Save writes by default: the frame with a panel beside it holding each face's emoji and
+    its caption, as [(emoji RGBA image or None for the no-face outline, caption)], left to right as
+    the faces stand in the frame. One face gets the whole panel; a group shares it in a grid. BGR."""
+    emojis = list(emojis)[:MAX_PANEL_FACES] or [(None, "no face")]
     h, w = frame_bgr.shape[:2]
     pw = max(160, round(h * 0.7))
     panel = np.full((h, pw, 3), 245, np.uint8)
-    side = max(16, min(pw - pw // 6, round(h * 0.6)))
-    picture = (emoji_rgba or looking_picture(256)).resize((side, side), Image.LANCZOS)
-    rgba = np.asarray(picture, np.float32)
-    alpha = rgba[..., 3:] / 255.0
-    x0, y0 = (pw - side) // 2, max(0, round(h * 0.42 - side / 2))
-    roi = panel[y0:y0 + side, x0:x0 + side].astype(np.float32)
-    panel[y0:y0 + side, x0:x0 + side] = (rgba[..., 2::-1] * alpha + roi * (1 - alpha)).astype(np.uint8)
-    scale = max(0.5, h / 480)
-    (tw, th), _ = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, round(2 * scale)))
-    ty = min(h - 8, y0 + side + th + round(24 * scale))
-    cv2.putText(panel, caption, ((pw - tw) // 2, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40),
-                max(1, round(2 * scale)), cv2.LINE_AA)
+    cols = 1 if len(emojis) <= 2 else 2
+    rows = -(-len(emojis) // cols)
+    cw, ch = pw // cols, h // rows
+    scale = max(0.5, h / 480) * (1.0 if len(emojis) == 1 else 0.75)
+    thick = max(1, round(2 * scale))
+    for i, (emoji, caption) in enumerate(emojis):
+        cx0, cy0 = (i % cols) * cw, (i // cols) * ch
+        (tw, th), _ = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        room = ch - th - round(24 * scale)  # the caption's line below the emoji
+        side = max(16, min(cw - cw // 6, round(ch * 0.6) if len(emojis) == 1 else room))
+        picture = (emoji or looking_picture(256)).resize((side, side), Image.LANCZOS)
+        rgba = np.asarray(picture, np.float32)
+        alpha = rgba[..., 3:] / 255.0
+        x0 = cx0 + (cw - side) // 2
+        y0 = cy0 + max(0, round(ch * 0.42 - side / 2) if len(emojis) == 1 else (room - side) // 2 + 4)
+        roi = panel[y0:y0 + side, x0:x0 + side].astype(np.float32)
+        panel[y0:y0 + side, x0:x0 + side] = (rgba[..., 2::-1] * alpha + roi * (1 - alpha)).astype(np.uint8)
+        ty = min(cy0 + ch - 8, y0 + side + th + round(16 * scale))
+        cv2.putText(panel, caption, (cx0 + (cw - tw) // 2, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40),
+                    thick, cv2.LINE_AA)
     return np.hstack([frame_bgr, panel])

@@ -12,13 +12,16 @@ thread, which never touches Tk: inside the tick it made the window stutter.
 A tick never blocks for long (FrameSource never sleeps). The window opens at
 once: the model loads in another worker thread, the camera opens and shows
 its feed meanwhile, and the tick picks the pipeline up when it is ready.
-Every key and button goes through act(), which asks the mode first.
+Every key and button goes through act(), which asks the mode first. The
+photo booth's self-timer and recording are modes too (modes.py); the
+recording is written by its own thread (recording.Recorder).
 
 Layout: the feed takes whatever room the window has (keeping its aspect);
 the side panel (emoji, bars, controls) keeps its size; under the feed a
 strip shows the latest saved pictures; the status line has a fixed height,
 so messages never make the window jump.
 """
+import math
 import os
 import subprocess
 import sys
@@ -35,16 +38,19 @@ from PIL import Image, ImageTk
 from . import CLASSES, EMOJI_DIR, UserError
 from .detectors import WINDOW_DETECTOR
 from .files import open_image
-from .labeller import Labeller, label_frame
-from .overlay import EmojiMask
-from .sources import FrameSource
+from .labeller import Labeller, Look, label_frame
 from .modes import Mode, Modes
-from .panels import MIN_VIEW, VIEW_SIZE, Controls, EmotionPanel, Feed, StatusLine, Strip, main_face
+from .overlay import EmojiMask
+from .panels import MIN_VIEW, VIEW_SIZE, Controls, EmotionPanel, Feed, StatusLine, Strip
 from .pictures import compose_picture, load_emojis
+from .recording import GIF_SECONDS, LEFTOVERS, Recorder
 from .saving import advice, save_picture
+from .sources import FrameSource
 
 # How a window user picks another folder (the command line's advice names --save-dir).
 PICK_FOLDER = "click 'Save to…' to choose another folder"
+COUNTDOWN_S = 3  # the self-timer
+CAMERA_FPS = 30  # a recording of a camera (a file records at its own rate)
 
 
 def open_with_system(path):
@@ -65,13 +71,18 @@ class App:
     """The Emoji Creator window. `source` is a camera index or a path; `pipeline` a LivePipeline."""
 
     def __init__(self, root, make_pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None,
-                 detector=WINDOW_DETECTOR, every_frame=False):
+                 detector=WINDOW_DETECTOR, every_frame=False, mirror=None, loop=False, settings=None):
         """make_pipeline(detector) builds the LivePipeline; it runs in a worker thread (or pass
-        a ready pipeline)."""
+        a ready pipeline). mirror: None mirrors a camera (as remembered) and no file; True or False
+        every source. loop: a video file starts again at its end. settings: a settings.Settings,
+        remembered as they change (None: nothing is remembered)."""
         from . import DEFAULT_SAVE_DIR
         from .saving import clean_leftovers
 
-        self.root, self.modes = root, Modes()
+        self.root, self.modes, self.settings = root, Modes(), settings
+        self.mirror, self.loop = mirror, loop
+        self.countdown_back, self.countdown_until = None, 0.0  # the self-timer: the mode it returns to
+        self.recorder, self.finishing, self.recordings = None, None, []  # recording; being written; written
         self.pipeline, self.load_error = None, None
         self.save_dir, self.emoji_dir = Path(save_dir or DEFAULT_SAVE_DIR), Path(emoji_dir)
         self.class_names = CLASSES
@@ -100,6 +111,7 @@ class App:
         else:
             self.loader, self.pipeline = None, make_pipeline
         clean_leftovers(self.save_dir)
+        clean_leftovers(self.save_dir, LEFTOVERS)
         self._build(root, detector)
         self.set_source(source)
         if self.pipeline is None and self.source is not None:
@@ -107,8 +119,8 @@ class App:
             self.say("loading the emotion model…")
         elif self.pipeline is not None:
             self._ready(self.pipeline)
-        if self.after_id is None and self.loader is not None:  # no source yet: still poll the loader
-            self.after_id = self.root.after(30, self.tick)
+        if self.loader is not None:  # no source yet: still poll the loader
+            self._again(30)
         self.strip.load(self.save_dir)
         # The smallest size that shows every control: measured with the feed at its minimum.
         self.feed.request(MIN_VIEW)
@@ -123,12 +135,16 @@ class App:
         # However the window goes (close(), or a program that destroys it), the labeller stops.
         root.bind("<Destroy>", lambda e: e.widget is root and self.labeller.stop(wait=False), add="+")
         # Every usual way out, and Save whatever the Shift or Caps Lock state.
-        keys = {"quit": ("<Escape>", "<KeyPress-q>", "<KeyPress-Q>", "<Control-q>", "<Control-w>"),
+        keys = {"quit": ("<KeyPress-q>", "<KeyPress-Q>", "<Control-q>", "<Control-w>"),
                 "save": ("<KeyPress-s>", "<KeyPress-S>"), "pause": ("<space>",),
-                "mask": ("<KeyPress-m>", "<KeyPress-M>")}
+                "mask": ("<KeyPress-m>", "<KeyPress-M>"), "record": ("<KeyPress-r>", "<KeyPress-R>"),
+                "labels": ("<KeyPress-l>", "<KeyPress-L>"), "timer": ("<KeyPress-t>", "<KeyPress-T>"),
+                "fullscreen": ("<F11>",)}
         for action, names in keys.items():
             for key in names:
                 root.bind(key, lambda e, a=action: self.act(a))
+        # Esc leaves full screen first, as everywhere; otherwise it closes the window.
+        root.bind("<Escape>", lambda e: self.act("fullscreen" if self.fullscreen else "quit"))
         try:  # the happy emoji as the window's icon (taskbar, Alt-Tab)
             icon = open_image(self.emoji_dir / "happy.png", max_pixels=16_000_000)
             self.icon = ImageTk.PhotoImage(icon.convert("RGBA").resize((64, 64), Image.LANCZOS), master=root)
@@ -158,38 +174,56 @@ class App:
         self.emoji_sources = emoji_files  # full size: the composite picture and the mask
         self.mask = EmojiMask(emoji_files)
         self.emotion = EmotionPanel(side, root, emoji_files, self.class_names)
+        remembered = self.settings.values if self.settings is not None else {}
         self.controls = Controls(side, root, self.act, detector, notice="" if not missing else
                                  "missing emoji file(s): " + ", ".join(p.name for p in missing)
-                                 + f" in {self.emoji_dir}; showing the emotion name instead")
+                                 + f" in {self.emoji_dir}; showing the emotion name instead", start=remembered)
+        if self.settings is not None and self.settings.note:
+            self.controls.add_notice(self.settings.note)
+        self.controls.save_mode.trace_add("write", lambda *a: self._remember(save_mode=self.controls.save_mode.get()))
         # A clicked control keeps the keyboard focus, and Tk's own binding makes Space press it:
         # after a click on Save, Space saved again instead of pausing. Space is the window's key
         # everywhere ("break": the control's own binding never runs). The controls stay focusable,
         # so Tab still reaches them.
-        c = self.controls
-        for widget in (c.save_button, c.save_to_button, c.open_button, c.quit_button, c.mask_button, c.detector_box,
-                       *c.mode_buttons.values(), self.strip.folder_button):
+        for widget in (*self.controls.focusable(), self.strip.folder_button):
             widget.bind("<Key-space>", lambda e: self.act("pause") or "break")
         self.status_line = StatusLine(outer)
         self.status_line.box.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
 
     @property
     def paused(self):
-        return self.modes == Mode.PAUSED
+        """No frame is read: paused, or counting down on a paused picture."""
+        return self.modes == Mode.PAUSED or (self.modes == Mode.COUNTDOWN and self.countdown_back == Mode.PAUSED)
+
+    @property
+    def fullscreen(self):
+        return bool(int(self.root.attributes("-fullscreen")))
+
+    def _remember(self, **values):
+        """Keep a changed setting for the next start (a settings file that cannot be written is said once)."""
+        if self.settings is not None and (problem := self.settings.remember(**values)):
+            self.controls.add_notice(problem)
 
     @property
     def closed(self):
         return self.modes == Mode.CLOSED
 
     def act(self, action, toggle=True, path=None):
-        """Every key and button comes here: done only when the window's mode allows it."""
+        """Every key and button comes here: done only when the window's mode allows it. toggle=False:
+        a checkbox already flipped its variable."""
         if not self.modes.allows(action):
             return None
-        if action == "mask":
-            return self.toggle_mask() if toggle else self._mask_changed()
+        if action in ("mask", "labels", "mirror", "timer"):
+            var = getattr(self.controls, f"{action}_on")
+            if toggle:
+                var.set(not var.get())
+            return {"mask": self._mask_changed, "labels": self._labels_changed, "mirror": self._mirror_changed,
+                    "timer": self._timer_changed}[action]()
         if action == "open_picture":
             return self.open_picture(path)
-        return {"save": self.save, "pause": self.toggle_pause, "open": self.open_file, "save_to": self.choose_save_dir,
-                "open_folder": self.open_folder, "finder": self.switch_detector, "quit": self.close}[action]()
+        return {"save": self.save_or_count, "pause": self.toggle_pause, "open": self.open_file,
+                "save_to": self.choose_save_dir, "open_folder": self.open_folder, "finder": self.switch_detector,
+                "record": self.toggle_record, "fullscreen": self.toggle_fullscreen, "quit": self.close}[action]()
 
     def _going(self):
         """The mode once the model is there: live with something to read, ended without."""
@@ -225,6 +259,7 @@ class App:
             self.say(f"{exc}".replace(", or use --detector haar", ""), error=True)
             return
         self.say(f"face finder: {name}")
+        self._remember(finder=name)
         self._relabel()
 
     def _relabel(self):
@@ -234,16 +269,19 @@ class App:
                 or self.labeller.busy):
             return
         self.relabelling = True
-        self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, self.raw.copy(),
-                             self.controls.mask_on.get(), True)
-        if self.after_id is None:
-            self.after_id = self.root.after(2, self.tick)
+        self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, self.raw.copy(), self.look(), True)
+        self._again(2)
+
+    def look(self):
+        """How frames are drawn now, read here on the Tk thread (the worker gets plain values)."""
+        return Look(mask=self.controls.mask_on.get(), labels=self.controls.labels_on.get())
 
     def say(self, text, error=False):
         self.status_line.say(text, error)
 
     # -- sources ----------------------------------------------------------
-    def set_source(self, spec):
+    def set_source(self, spec, again=False):
+        """Show frames from spec; again: the same video from its start (--loop), its mirror kept, unsaid."""
         self.pending = None
         if self.source is not None:
             self.source.release()
@@ -255,20 +293,21 @@ class App:
             self.say(f"{why}{'' if why.endswith(('?', '!')) else '.'} Click 'Open file…' to play a video or "
                      f"an image instead.", error=True)
             self._clear("No camera" if str(spec).isdigit() else "No source")
-            if self.modes != Mode.LOADING:
-                self.modes.go(Mode.ENDED)
+            self._settle(Mode.ENDED)
             return
         self.read_from_source = 0  # frames this source gave: none at its end means it could not be read
-        if self.modes != Mode.LOADING:
-            self.modes.go(Mode.LIVE)
-        self.say(f"showing {self.source.name}")
+        self._settle(Mode.LIVE)
+        if not again:
+            # A selfie view for a camera (as remembered), a file as it was filmed, unless --mirror says.
+            self.controls.mirror_on.set(self.mirror if self.mirror is not None else self.source.is_camera
+                                        and (self.settings is None or self.settings.get("mirror", True)))
+            self.say(f"showing {self.source.name}")
         fps = self.source.cap.get(cv2.CAP_PROP_FPS) if self.source.cap is not None else 0
         rate = self.max_fps if self.max_fps is not None else (fps if 0 < fps < 240 else 0)
         self.period_ms = 1000.0 / rate if rate and not self.source.is_camera else 0.0
         self.next_read = time.perf_counter()
         self._restart_clock()
-        if self.after_id is None:
-            self.after_id = self.root.after(1, self.tick)
+        self._again(1)
 
     def _clear(self, text):
         """Nothing of the previous source stays on screen or in Save: the text in its place."""
@@ -280,9 +319,22 @@ class App:
         """The source ended or failed: release it, say so, and end (a loading window stays loading)."""
         self.source.release()
         self.source = None
+        self._settle(Mode.ENDED)
         self.say(text, error=error)
-        if self.modes != Mode.LOADING:
-            self.modes.go(Mode.ENDED)
+
+    def _settle(self, mode):
+        """Go LIVE or ENDED as the source now is. A loading window stays loading; a countdown goes on
+        and comes back to `mode`; a recording ends with its source (a looping file records on)."""
+        if self.modes == Mode.LOADING:
+            return
+        if self.modes == Mode.COUNTDOWN:
+            self.countdown_back = mode
+            return
+        if self.modes == Mode.RECORDING:
+            if mode == Mode.LIVE:
+                return
+            self._stop_recording()
+        self.modes.go(mode)
 
     def open_file(self):
         # It starts where the last file came from, else in the user's home, not among the project's files.
@@ -315,23 +367,27 @@ class App:
         ready = self.loader is None and self.pipeline is not None  # fixed for this whole tick
         # A frame labelled while paused waits for the resume: a pause freezes the picture at once.
         worked = (not self.paused or self.relabelling) and self._collect()
+        if self.modes == Mode.COUNTDOWN:
+            self._count()
+        self._recording_tick()
         busy = self.labeller.busy
         if self.source is None:
-            if self.loader is not None or busy:  # keep polling the loader, or for the last frame
-                self.after_id = self.root.after(5 if busy else 30, self.tick)
+            # Keep polling the loader, for the last frame, the countdown, or a recording being written.
+            if self.loader is not None or busy or self.modes == Mode.COUNTDOWN or self.finishing is not None:
+                self._again(5 if busy else 30)
             return self._record(started, worked)
         if self.paused:
-            self.after_id = self.root.after(50, self.tick)
+            self._again(50)
             return None
         wait_ms = (self.next_read - time.perf_counter()) * 1000
         if busy or wait_ms > 1:
             # The frame read last is still being labelled, or the file's next frame is not due
             # yet: come back soon (a poll costs microseconds) rather than sit on the Tk thread.
-            self.after_id = self.root.after(2 if busy else max(1, int(wait_ms)), self.tick)
+            self._again(2 if busy else max(1, int(wait_ms)))
             return self._record(started, worked)
         if not ready and self.pending is not None:
             # A file waits on its first frame until the model is ready, so no frame goes unlabelled.
-            self.after_id = self.root.after(30, self.tick)
+            self._again(30)
             return self._record(started, worked)
         if repeat_due := (ready and self.pending is not None):
             self._restart_clock()  # the wait for the model is no reason to skip ahead
@@ -345,6 +401,8 @@ class App:
             self._source_gone(f"{exc}. Click 'Open file…' to play a video or an image.", error=True)
             return self._record(started, worked)
         self.next_read = time.perf_counter() + self.period_ms / 1000
+        if frame is not None and self.controls.mirror_on.get() and not repeat:
+            frame = cv2.flip(frame, 1)  # the pending frame was flipped when it was first read
         if frame is not None:
             worked = True
             self.read_from_source += 1
@@ -354,13 +412,20 @@ class App:
             self._source_gone(f"{name} could not be read: it is not a video or image OpenCV can decode. Click "
                               f"'Open file…' to pick another.", error=True)
             self._clear("Cannot read")
+        elif self.source.ended and self.loop and self.source.cap is not None:
+            self.set_source(self.source.spec, again=True)  # --loop: the video again from its start
         elif self.source.ended:
             self._source_gone(f"end of {self.source.name}: Save still works; 'Open file…' plays another")
         elapsed = self._record(started, worked)
-        if self.source is not None or self.labeller.busy:
+        if self.source is not None or self.labeller.busy or self.finishing is not None:
             delay = 2 if self.labeller.busy else max(1, int(self.period_ms - elapsed))
-            self.after_id = self.root.after(delay, self.tick)
+            self._again(min(delay, 30) if self.finishing else delay)
         return None
+
+    def _again(self, ms):
+        """Schedule the next tick, unless one already is: there is only ever one."""
+        if self.after_id is None:
+            self.after_id = self.root.after(ms, self.tick)
 
     def _restart_clock(self):
         """Real-time playback counts from now and from the frame the file is at."""
@@ -383,8 +448,7 @@ class App:
             # Only plain objects go to the worker, never the App: the last reference to a Tk
             # object dropped in another thread makes Tcl abort the process.
             self.raw = frame.copy()  # unlabelled: a paused or ended picture is labelled again from it
-            self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, frame,
-                                 self.controls.mask_on.get(), repeat)
+            self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, frame, self.look(), repeat)
             return
         self.frame = frame  # the feed shows while the model loads
         self.pending = None if self.source.is_camera else frame.copy()
@@ -421,13 +485,15 @@ class App:
 
     # -- buttons ----------------------------------------------------------
     def picture(self):
-        """What Save writes now: the shown frame with the main face's emoji beside it, or the
-        frame alone, as the 'Save writes' choice says."""
+        """What Save writes now: the shown frame with each face's emoji beside it (left to right, the
+        largest six of a group), or the frame alone, as the 'Save writes' choice says."""
         if self.controls.save_mode.get() == "frame":
             return self.frame
-        main = main_face(self.faces)  # the face the side panel follows
-        name = None if main is None else self.class_names[main.label]
-        return compose_picture(self.frame, self.emoji_sources.get(name), name or "no face")
+        from .pictures import MAX_PANEL_FACES
+
+        group = sorted(self.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)[:MAX_PANEL_FACES]
+        names = [self.class_names[f.label] for f in sorted(group, key=lambda f: f.box[0])]
+        return compose_picture(self.frame, [(self.emoji_sources.get(n), n) for n in names])
 
     def save(self):
         if self.frame is None:
@@ -497,19 +563,143 @@ class App:
             self.say(f"cannot save into {folder} ({exc.strerror or exc}): {advice(exc, PICK_FOLDER)}", error=True)
             return False
         self.save_dir = folder
+        self._remember(save_dir=str(folder.absolute()))
         clean_leftovers(folder)  # what a killed save left there, as at start-up
+        clean_leftovers(folder, LEFTOVERS)
         self.strip.load(folder)
         self.say(f"Save now writes into {folder}")
         return True
 
-    def toggle_mask(self):
-        self.controls.mask_on.set(not self.controls.mask_on.get())
-        self._mask_changed()
-
     def _mask_changed(self):
         self.say("emoji mask on: each face wears its emoji (and so do saved pictures)"
                  if self.controls.mask_on.get() else "emoji mask off")
+        self._remember(mask=self.controls.mask_on.get())
         self._relabel()
+
+    def _labels_changed(self):
+        on = self.controls.labels_on.get()
+        self.say(("labels and bars shown over the mask" if on else "the mask shows the emojis alone")
+                 + ("" if self.controls.mask_on.get() else " (with the mask on: m)"))
+        self._remember(labels=on)
+        self._relabel()
+
+    def _mirror_changed(self):
+        on = self.controls.mirror_on.get()
+        self.say("mirrored: the feed shows you as a mirror does (saved as shown)" if on else "not mirrored")
+        if self.source is not None and self.source.is_camera:
+            self._remember(mirror=on)  # the camera's choice; a file always starts as it was filmed
+        if self.raw is not None and self.modes.mode in (Mode.PAUSED, Mode.ENDED):
+            self.raw = cv2.flip(self.raw, 1)  # a still is flipped and labelled again
+            self._relabel()
+
+    def _timer_changed(self):
+        on = self.controls.timer_on.get()
+        self.say(f"self-timer on: Save counts {COUNTDOWN_S}-2-1 first" if on else "self-timer off: Save saves at once")
+        self._remember(timer=on)
+
+    # -- the photo booth: self-timer, recording, full screen ----------------
+    def save_or_count(self):
+        """Save, or with the self-timer on count down first; Save during the countdown cancels it."""
+        if self.modes == Mode.COUNTDOWN:
+            return self._end_countdown(cancelled=True)
+        if self.controls.timer_on.get() and self.frame is not None and self.modes.mode in (
+                Mode.LIVE, Mode.PAUSED, Mode.ENDED):
+            self.countdown_back = self.modes.mode
+            self.countdown_until = time.perf_counter() + COUNTDOWN_S
+            self.modes.go(Mode.COUNTDOWN)
+            self._count()
+            self.say("self-timer: the picture is taken at 0 (Save again cancels)")
+            self._again(30)
+            return None
+        return self.save()
+
+    def _count(self):
+        """On each tick of a countdown: the number shown, or the picture taken at its end."""
+        left = self.countdown_until - time.perf_counter()
+        if left <= 0:
+            return self._end_countdown()
+        text = str(math.ceil(left))
+        if self.feed.badges.get("countdown") != text:
+            self.feed.badges["countdown"] = text
+            self.feed.refresh()
+        return None
+
+    def _end_countdown(self, cancelled=False):
+        self.feed.badges.pop("countdown", None)
+        self.feed.refresh()
+        self.modes.go(self.countdown_back)
+        self.countdown_back = None
+        if cancelled:
+            self.say("self-timer cancelled")
+            return None
+        return self.save()
+
+    def toggle_record(self):
+        """r or Record: start recording what the feed shows, or stop and write it."""
+        if self.modes == Mode.RECORDING:
+            return self._stop_recording()
+        if self.frame is None or self.source is None:
+            self.say("nothing to record: play a video or open a camera first", error=True)
+            return None
+        if self.finishing is not None:
+            self.say("the last recording is still being written: a moment", error=True)
+            return None
+        try:
+            self.check_save_dir(self.save_dir)
+        except UserError as exc:
+            self.say(str(exc), error=True)
+            return None
+        fps = self.source.cap.get(cv2.CAP_PROP_FPS) if self.source.cap is not None else 0
+        self.recorder = Recorder(self.save_dir, fps if 0 < fps <= 60 and not self.source.is_camera else CAMERA_FPS,
+                                 elsewhere=PICK_FOLDER)
+        self.modes.go(Mode.RECORDING)
+        self.controls.record_button.configure(text="Stop")
+        self._recording_tick()
+        self.say("recording what the feed shows: r or Stop ends it")
+        return self.recorder
+
+    def _recording_tick(self):
+        """Hand the recording the shown frame; show its time; collect a finished one."""
+        if self.recorder is not None:
+            self.recorder.offer(self.frame)
+            s = int(self.recorder.seconds)
+            text = f"REC {s // 60}:{s % 60:02d}"
+            if self.feed.badges.get("rec") != text:
+                self.feed.badges["rec"] = text
+                self.feed.refresh()
+            if self.recorder.result is not None:  # it failed while recording (a full disk)
+                self._stop_recording()
+        if self.finishing is not None and (result := self.finishing.done()) is not None:
+            self._recorded(self.finishing, result)
+
+    def _stop_recording(self):
+        rec, self.recorder, self.finishing = self.recorder, None, self.recorder
+        rec.stop()
+        self.feed.badges.pop("rec", None)
+        self.feed.refresh()
+        self.controls.record_button.configure(text="Record")
+        if self.modes == Mode.RECORDING:
+            self.modes.go(Mode.LIVE if self.source is not None else Mode.ENDED)
+        self.say(f"writing the recording ({rec.seconds:.0f} s)…")
+        self._again(30)
+
+    def _recorded(self, rec, result):
+        """A recording was written (or failed): into the strip, and said."""
+        self.finishing = None
+        if isinstance(result, Exception):
+            self.say(str(result), error=True)
+            return
+        mp4, gif = result
+        self.recordings.append(mp4)
+        if rec.first is not None:
+            self.strip.add(mp4, Image.fromarray(cv2.cvtColor(rec.first, cv2.COLOR_BGR2RGB)), video=True)
+        cut = f" (its first {GIF_SECONDS} s)" if gif and rec.gif.cut else ""
+        self.say(f"recorded {mp4.name}" + (f" and {gif.name}{cut}" if gif else "") + f" in {mp4.parent}")
+
+    def toggle_fullscreen(self):
+        full = not self.fullscreen
+        self.root.attributes("-fullscreen", full)
+        self.say("full screen: F11 or Esc leaves it" if full else "full screen off")
 
     def _heartbeat(self):
         if not self.closed:
@@ -533,5 +723,13 @@ class App:
         if self.source is not None:
             self.source.release()
             self.source = None
+        if self.recorder is not None:  # a recording in progress is written whole, not lost
+            self.recorder.stop()
+            self.finishing, self.recorder = self.recorder, None
+        if self.finishing is not None:
+            self.finishing.thread.join(timeout=30)
+            result = self.finishing.done()
+            if result is not None and not isinstance(result, Exception):
+                self.recordings.append(result[0])
         self.labeller.stop()
         self.root.destroy()

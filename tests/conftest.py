@@ -141,6 +141,13 @@ def clip(faces, tmp_path_factory):
     return path
 
 
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Each test's window remembers its settings in its own folder, never in the user's."""
+    monkeypatch.setenv("EMOJI_CREATOR_CONFIG", str(tmp_path / "config"))
+    return tmp_path / "config" / "settings.json"
+
+
 @pytest.fixture(scope="session")
 def display():
     """An X display: the one set, or a private Xvfb started for the session."""

@@ -1,0 +1,242 @@
+"""Recordings: what the feed shows, as an MP4 (and, in the window, an animated GIF), never losing one.
+
+    video = VideoFile("out.mp4", fps=30, size=(640, 480))   # useIt.py --record: every frame, as given
+    video.write(frame); video.finish()                      # the file appears under its name only now
+    rec = Recorder(save_dir, fps=30)                        # the window: paced by the clock, own thread
+    rec.offer(frame); rec.stop(); rec.done()                # -> (mp4, gif), or a UserError
+
+A recording is written to a hidden temporary file beside its final name and
+hard-linked to that name when it is whole: the link fails rather than replace
+a file, so nothing is overwritten, and a crash leaves no half file under a
+final name (a leftover `.recording-*` is cleaned up at the next start).
+"""
+import os
+import queue
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import UserError
+from .saving import advice, umask
+
+CODECS = {".mp4": "mp4v", ".avi": "MJPG"}  # both are in opencv-python's own FFmpeg
+GIF_FPS, GIF_WIDTH, GIF_SECONDS = 10, 320, 15  # the GIF: a shareable size, its first seconds
+LEFTOVERS = ".recording-*"
+
+
+def fit_into(frame, size):
+    """frame scaled to fit size (w, h) and centred on black: a recording keeps its first frame's size."""
+    h, w = frame.shape[:2]
+    if (w, h) == tuple(size):
+        return frame
+    s = min(size[0] / w, size[1] / h)
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    out = np.zeros((size[1], size[0], 3), np.uint8)
+    x, y = (size[0] - nw) // 2, (size[1] - nh) // 2
+    out[y:y + nh, x:x + nw] = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    return out
+
+
+def link_new(tmp, final, elsewhere):
+    """Hard-link tmp to final, or to final-1, final-2 ... when taken; returns the name it got."""
+    final = Path(final)
+    for n in range(1000):
+        name = final if n == 0 else final.with_name(f"{final.stem}-{n}{final.suffix}")
+        try:
+            os.link(tmp, name)
+            return name
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UserError(f"could not save the recording into {final.parent}: {exc.strerror or exc}; "
+                            f"{advice(exc, elsewhere)}") from None
+    raise UserError(f"too many recordings named {final.stem}* in {final.parent}")
+
+
+def _temp(folder, suffix, elsewhere):
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".recording-", suffix=suffix, dir=folder)
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; a recording is as readable as any other file
+        return tmp
+    except OSError as exc:
+        raise UserError(f"cannot record into {folder}: {exc.strerror or exc}; {advice(exc, elsewhere)}") from None
+
+
+def _drop(path):
+    try:
+        os.unlink(path)
+    except (OSError, TypeError):
+        pass
+
+
+class VideoFile:
+    """An MP4 (or MJPG .avi) written frame by frame to a temporary name; finish() gives it its own
+    name. Frames of another size are fitted into the first one's."""
+
+    def __init__(self, path, fps, size, elsewhere="pick another --record path"):
+        self.path, self.elsewhere = Path(path), elsewhere
+        suffix = self.path.suffix.lower()
+        if suffix not in CODECS:
+            raise UserError(f"{path}: recordings are written as .mp4 (or .avi): give it one of those names")
+        self.size = (max(2, size[0] // 2 * 2), max(2, size[1] // 2 * 2))  # codecs want even sides
+        self.fps = float(fps)
+        self.tmp = _temp(self.path.parent, suffix, elsewhere)
+        self.writer = cv2.VideoWriter(self.tmp, cv2.VideoWriter_fourcc(*CODECS[suffix]), self.fps, self.size)
+        self.frames = 0
+        if not self.writer.isOpened():
+            self.abort()
+            raise UserError(f"OpenCV cannot write {suffix} video here: try an .avi name")
+
+    def write(self, frame, times=1):
+        frame = fit_into(frame, self.size)
+        for _ in range(times):
+            self.writer.write(frame)
+        self.frames += times
+
+    def finish(self):
+        """Close the file and give it its name; returns that Path. UserError when it is not whole."""
+        self.writer.release()
+        try:
+            if not self.frames:
+                raise UserError("nothing was recorded: no frame was shown")
+            cap = cv2.VideoCapture(self.tmp)
+            got = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+            cap.release()
+            if got < self.frames * 0.98:  # VideoWriter says nothing when the disk fills up
+                raise UserError(f"the recording could not be written whole ({got} of {self.frames} frames): "
+                                f"{advice(OSError(28, 'full'), self.elsewhere)}")
+            return link_new(self.tmp, self.path, self.elsewhere)
+        finally:
+            _drop(self.tmp)
+
+    def abort(self):
+        self.writer.release()
+        _drop(self.tmp)
+
+
+class GifFrames:
+    """The first GIF_SECONDS of a recording at GIF_FPS, at most GIF_WIDTH wide, kept for one GIF."""
+
+    def __init__(self, fps):
+        self.every = max(1.0, fps / GIF_FPS)
+        self.limit = int(GIF_SECONDS * GIF_FPS)
+        self.frames, self.seen, self.next_at = [], 0, 0.0
+
+    def add(self, frame):
+        if self.seen >= self.next_at and len(self.frames) < self.limit:
+            h, w = frame.shape[:2]
+            s = min(1.0, GIF_WIDTH / w)
+            small = cv2.resize(frame, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+            self.frames.append(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+            self.next_at += self.every
+        self.seen += 1
+
+    @property
+    def cut(self):
+        return len(self.frames) >= self.limit
+
+    def write(self, path, elsewhere):
+        from PIL import Image
+
+        tmp = _temp(Path(path).parent, ".gif", elsewhere)
+        try:
+            images = [Image.fromarray(f) for f in self.frames]
+            images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], loop=0,
+                           duration=round(1000 / GIF_FPS))
+            return link_new(tmp, path, elsewhere)
+        except OSError as exc:
+            raise UserError(f"could not save the GIF into {Path(path).parent}: {exc.strerror or exc}; "
+                            f"{advice(exc, elsewhere)}") from None
+        finally:
+            _drop(tmp)
+
+
+class Recorder:
+    """The window's recording: offer() the shown frame on every tick (the Tk thread); a worker thread
+    writes it as often as the clock says is due, so the MP4 lasts as long as the recording did
+    whatever rate the feed shows. stop() ends it; done() then gives (mp4 Path, gif Path) or a
+    UserError, once. No Tk here."""
+
+    def __init__(self, folder, fps, prefix="emoji", elsewhere="click 'Save to…' to choose another folder",
+                 gif=True, now=None):
+        self.folder, self.fps, self.elsewhere = Path(folder), float(fps), elsewhere
+        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")[:-3]
+        self.name = self.folder / f"{prefix}-{stamp}.mp4"
+        self.gif = GifFrames(self.fps) if gif else None
+        self.video, self.first = None, None
+        self.started = time.perf_counter()
+        self.offered, self.result, self.stopping = 0, None, False
+        self.jobs = queue.Queue(maxsize=64)
+        # Not a daemon: a recording's file is finished even when the window closes first.
+        self.thread = threading.Thread(target=self._run, name="recorder", daemon=False)
+        self.thread.start()
+
+    @property
+    def seconds(self):
+        return time.perf_counter() - self.started
+
+    def offer(self, frame, now=None):
+        """Hand the frame shown now to the writer, as many times as the clock says are due."""
+        if self.stopping or frame is None:
+            return 0
+        now = time.perf_counter() if now is None else now
+        due = int((now - self.started) * self.fps) + 1 - self.offered
+        if due <= 0:
+            return 0
+        if self.first is None:
+            self.first = frame.copy()
+        try:
+            self.jobs.put_nowait((frame.copy(), due))
+        except queue.Full:  # the writer is behind: the next offer carries these frames too
+            return 0
+        self.offered += due
+        return due
+
+    def stop(self):
+        if not self.stopping:
+            self.stopping = True
+            self.jobs.put(None)
+
+    def done(self):
+        result, self.result = self.result, None
+        return result
+
+    def _run(self):
+        try:
+            while (job := self.jobs.get()) is not None:
+                frame, times = job
+                if self.video is None:
+                    h, w = frame.shape[:2]
+                    self.video = VideoFile(self.name, self.fps, (w, h), self.elsewhere)
+                self.video.write(frame, times)
+                if self.gif is not None:
+                    for _ in range(times):
+                        self.gif.add(frame)
+            if self.video is None:
+                raise UserError("nothing was recorded: no frame was shown")
+            mp4 = self.video.finish()
+            gif = self.gif.write(mp4.with_suffix(".gif"), self.elsewhere) if self.gif and self.gif.frames else None
+            self.result = (mp4, gif)
+        except UserError as exc:
+            self._abort()
+            self.result = exc
+        except Exception as exc:  # reaches the window as a message, not a silent thread death
+            self._abort()
+            self.result = UserError(f"the recording failed ({type(exc).__name__}: {exc})")
+
+    def _abort(self):
+        if self.video is not None:
+            self.video.abort()
+        while True:  # let a waiting offer() through
+            try:
+                if self.jobs.get_nowait() is None:
+                    break
+            except queue.Empty:
+                break
