@@ -23,7 +23,8 @@ from .overlay import main_face
 from .pictures import EMOJI_PX, looking_picture
 
 VIEW_SIZE = (640, 480)  # the feed when the window opens
-MIN_VIEW = (320, 240)  # the feed at the window's minimum size
+MIN_VIEW = (160, 120)  # the feed at the window's minimum size (the compact layout)
+SMALL_EMOJI_PX = 96  # the side panel's emoji in the compact layout
 BAR_W, BAR_H = 150, 16
 THUMB_H, THUMBS = 64, 8  # the strip of saved pictures: thumbnail height, how many
 STATUS_H = 44  # two lines of the status font: long messages wrap inside, never resize the window
@@ -31,7 +32,7 @@ FLASH = "#ffc83d"
 FLASH_RGB = (255, 200, 61)
 BORDER = 3  # around the feed: the colour Save flashes
 DARK = "#282828"
-SAVE_MODES = (("composite", "frame + emoji"), ("frame", "frame only"))
+SAVE_MODES = (("composite", "with emojis"), ("frame", "frame"))
 KEYS_HELP = ("keys: s save · r record · m mask · l labels · t self-timer · space pause · F11 full screen · "
              "q or Esc quit")
 MAX_THUMB_SOURCE = 64_000_000  # a saved picture larger than this (8000x8000) gets no thumbnail
@@ -142,9 +143,13 @@ class EmotionPanel:
 
     def __init__(self, parent, root, emoji_files, class_names=CLASSES):
         self.class_names, self.current_label = class_names, None
-        self.photos = {name: ImageTk.PhotoImage(im.resize((EMOJI_PX, EMOJI_PX), Image.LANCZOS), master=root)
-                       for name, im in emoji_files.items()}
-        self.blank = ImageTk.PhotoImage(looking_picture(), master=root)  # no face: an outline, not a hole
+        # Full size, and small for the compact layout of a small window.
+        self.sizes = {px: ({name: ImageTk.PhotoImage(im.resize((px, px), Image.LANCZOS), master=root)
+                            for name, im in emoji_files.items()},
+                           ImageTk.PhotoImage(looking_picture(px), master=root))  # no face: an outline, not a hole
+                      for px in (EMOJI_PX, SMALL_EMOJI_PX)}
+        self.photos, self.blank = self.sizes[EMOJI_PX]
+        self.compact = False
         self.emoji = ttk.Label(parent, image=self.blank, compound="center", anchor="center",
                                font=("TkDefaultFont", 22, "bold"))
         self.emoji.grid(row=0, column=0, columnspan=2)
@@ -164,6 +169,21 @@ class EmotionPanel:
     def set_text(self, text):
         self.name.configure(text=text)
 
+    def set_compact(self, on):
+        """A small window: a smaller emoji, the name with its percentage, no bars."""
+        if on == self.compact:
+            return
+        self.compact = on
+        self.photos, self.blank = self.sizes[SMALL_EMOJI_PX if on else EMOJI_PX]
+        self.name.configure(style="Small.Name.TLabel" if on else "Name.TLabel")
+        self.name.grid_configure(pady=(2, 2) if on else (4, 8))
+        if on:
+            self.bars.grid_remove()
+        else:
+            self.bars.grid()
+        name = None if self.current_label is None else self.class_names[self.current_label]
+        self.emoji.configure(image=self.photos.get(name) or self.blank)
+
     def show(self, faces):
         main = main_face(faces)
         probs, label = (np.zeros(len(self.class_names)), None) if main is None else (main.probs, main.label)
@@ -178,6 +198,8 @@ class EmotionPanel:
                 # A missing emoji file: the name stands in its place.
                 self.emoji.configure(image=photo or self.blank, text="" if photo else name)
                 self.name.configure(text=name)
+        if self.compact and label is not None:  # no bars: the name says how sure
+            self.name.configure(text=f"{self.class_names[label]} {float(probs[label]):.0%}")
         for i, ((bar, pct), p) in enumerate(zip(self.bar_items, probs)):
             y = i * (BAR_H + 6)
             self.bars.coords(bar, 70, y, 70 + BAR_W * float(p), y + BAR_H)
@@ -220,9 +242,10 @@ class Strip:
         self.frame.pack_propagate(False)
         head = ttk.Frame(self.frame)
         head.pack(side="top", fill="x")
-        ttk.Label(head, text="Saved pictures", style="Status.TLabel").pack(side="left")
+        # The button is packed first: in a narrow window the title gives way, never the button.
         self.folder_button = ttk.Button(head, text="Open folder", command=open_folder)
         self.folder_button.pack(side="right")
+        ttk.Label(head, text="Saved pictures", style="Status.TLabel").pack(side="left")
         self.row = ttk.Frame(self.frame)
         self.row.pack(side="top", fill="both", expand=True)
         self.row.bind("<Configure>", lambda e: self._fit(e.width))
@@ -259,6 +282,10 @@ class Strip:
 
     def _fit(self, room):
         """Show, newest first, the thumbnails that fit whole in `room` pixels; never half of one."""
+        key = (room, tuple(id(t[2]) for t in self.thumbs))
+        if key == getattr(self, "_fitted", None):  # packing again would bring another Configure
+            return
+        self._fitted = key
         used = 0
         for _, photo, label in self.thumbs:
             label.pack_forget()
@@ -319,11 +346,20 @@ class Controls:
                                          width=10)
         self.detector_box.grid(row=0, column=1)
         self.detector_box.bind("<<ComboboxSelected>>", lambda e: act("finder"))
-        self.help = ttk.Label(parent, text=KEYS_HELP, style="Status.TLabel", wraplength=260, justify="left")
+        self.help = ttk.Label(parent, text=KEYS_HELP, style="Status.TLabel", wraplength=280, justify="left")
         self.help.grid(row=9, column=0, columnspan=2, pady=(8, 0), sticky="w")
         # A lasting notice, apart from the status line that every event rewrites.
         self.notice = ttk.Label(parent, style="Error.TLabel", wraplength=260, text=notice)
         self.notice.grid(row=10, column=0, columnspan=2, pady=(6, 0), sticky="w")
+        if not notice:
+            self.notice.grid_remove()  # no empty line's room taken
+
+    def set_compact(self, on):
+        """A small window: the keys' help goes (the README and --help list them)."""
+        if on:
+            self.help.grid_remove()
+        else:
+            self.help.grid()
 
     def focusable(self):
         """Every control that can hold the keyboard focus."""
@@ -332,6 +368,68 @@ class Controls:
     def add_notice(self, text):
         old = self.notice.cget("text")
         self.notice.configure(text=f"{old}\n{text}" if old else text)
+        self.notice.grid()
+
+
+class FolderDialog:
+    """'Save to…': a small window with the folder as text (Enter takes it), Browse… (the desktop's own
+    folder picker, whose choice is taken at once) and Cancel (Esc). accept(Path) returns None when
+    the folder is taken, else why not (shown in the dialog, which stays open)."""
+
+    def __init__(self, root, folder, accept, browse):
+        self.accept, self.browse_with = accept, browse
+        self.top = tk.Toplevel(root)
+        self.top.title("Save pictures to…")
+        self.top.transient(root)
+        self.top.protocol("WM_DELETE_WINDOW", self.close)
+        body = ttk.Frame(self.top, padding=10)
+        body.grid(sticky="nsew")
+        ttk.Label(body, text="Save pictures and recordings into this folder (Enter takes it):").grid(
+            row=0, column=0, columnspan=3, sticky="w")
+        self.folder = tk.StringVar(self.top, value=str(folder))
+        self.entry = ttk.Entry(body, textvariable=self.folder, width=50)
+        self.entry.grid(row=1, column=0, columnspan=3, sticky="ew", pady=6)
+        self.error = ttk.Label(body, text="", style="Error.TLabel", wraplength=420)
+        self.error.grid(row=2, column=0, columnspan=3, sticky="w")
+        self.browse_button = ttk.Button(body, text="Browse…", command=self.browse)
+        self.ok_button = ttk.Button(body, text="Save here", command=self.ok, default="active")
+        self.cancel_button = ttk.Button(body, text="Cancel", command=self.close)
+        for col, b in enumerate((self.browse_button, self.ok_button, self.cancel_button)):
+            b.grid(row=3, column=col, padx=3, pady=(6, 0), sticky="ew")
+        self.entry.bind("<Return>", lambda e: self.ok())
+        self.entry.bind("<KP_Enter>", lambda e: self.ok())
+        self.top.bind("<Escape>", lambda e: self.close())
+        self.entry.focus_set()
+        self.entry.icursor("end")
+
+    @property
+    def open(self):
+        try:
+            return bool(self.top.winfo_exists())
+        except tk.TclError:
+            return False
+
+    def ok(self):
+        text = self.folder.get().strip()
+        if not text:
+            self.error.configure(text="type a folder, or click Browse…")
+            return
+        problem = self.accept(Path(text).expanduser())
+        if problem is None:
+            self.close()
+        else:
+            self.error.configure(text=problem)
+
+    def browse(self):
+        chosen = self.browse_with(parent=self.top, title="Save pictures to…", initialdir=self.folder.get(),
+                                  mustexist=False)
+        if chosen:
+            self.folder.set(chosen)
+            self.ok()
+
+    def close(self):
+        if self.open:
+            self.top.destroy()
 
 
 class StatusLine:

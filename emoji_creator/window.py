@@ -41,7 +41,7 @@ from .files import open_image
 from .labeller import Labeller, Look, label_frame
 from .modes import Mode, Modes
 from .overlay import EmojiMask
-from .panels import MIN_VIEW, VIEW_SIZE, Controls, EmotionPanel, Feed, StatusLine, Strip
+from .panels import MIN_VIEW, VIEW_SIZE, Controls, EmotionPanel, Feed, FolderDialog, StatusLine, Strip
 from .pictures import compose_picture, load_emojis
 from .recording import GIF_SECONDS, LEFTOVERS, Recorder
 from .saving import advice, save_picture
@@ -80,6 +80,7 @@ class App:
         from .saving import clean_leftovers
 
         self.root, self.modes, self.settings = root, Modes(), settings
+        self.fullscreen = False
         self.mirror, self.loop = mirror, loop
         self.countdown_back, self.countdown_until = None, 0.0  # the self-timer: the mode it returns to
         self.recorder, self.finishing, self.recordings = None, None, []  # recording; being written; written
@@ -101,7 +102,8 @@ class App:
         self.started = time.perf_counter()
         self.first_label_s = None  # seconds from start to the first face labelled (benchmarks/startup.py)
         self.opener = open_with_system  # how a thumbnail click opens a picture (tests replace it)
-        self.ask_directory = filedialog.askdirectory  # 'Save to…' (tests replace it)
+        self.ask_directory = filedialog.askdirectory  # 'Save to…' 's Browse… (tests replace it)
+        self.save_to = None  # the 'Save to…' dialog while it is open
         self.labeller = Labeller()
         if callable(make_pipeline):
             # Not a daemon: a window closed while the model loads lets the load finish before the
@@ -122,11 +124,22 @@ class App:
         if self.loader is not None:  # no source yet: still poll the loader
             self._again(30)
         self.strip.load(self.save_dir)
-        # The smallest size that shows every control: measured with the feed at its minimum.
+        # The height the full side panel needs; a smaller window gets the compact one.
+        root.update_idletasks()
+        self.full_height = self.side.winfo_reqheight() + 16
+        # The smallest size that shows every control: measured compact, with the feed at its minimum.
+        self._compact(True)
         self.feed.request(MIN_VIEW)
         root.update_idletasks()
         root.minsize(root.winfo_reqwidth(), root.winfo_reqheight())
         self.feed.request(VIEW_SIZE)
+        self._compact(False)
+        root.update_idletasks()
+        # Opened at its natural size, as a size of its own: a layout change inside never resizes the
+        # window (the compact layout needs less room: left to resize itself, the window shrank and
+        # stayed compact). Only the user and the window manager resize it.
+        root.geometry(f"{root.winfo_reqwidth()}x{root.winfo_reqheight()}")
+        root.bind("<Configure>", lambda e: e.widget is root and self._compact(e.height < self.full_height), add="+")
 
     def _build(self, root, detector):
         """The panels, the keys, the icon and the styles."""
@@ -156,6 +169,7 @@ class App:
         self._heartbeat()
         style = ttk.Style(root)
         style.configure("Name.TLabel", font=("TkDefaultFont", 20, "bold"))
+        style.configure("Small.Name.TLabel", font=("TkDefaultFont", 14, "bold"))
         style.configure("Status.TLabel", foreground="#333")
         style.configure("Error.TLabel", foreground="#b00020")
         root.rowconfigure(0, weight=1)
@@ -168,7 +182,7 @@ class App:
         self.feed.holder.grid(row=0, column=0, sticky="nsew")
         self.strip = Strip(outer, root, lambda p: self.act("open_picture", path=p), lambda: self.act("open_folder"))
         self.strip.frame.grid(row=1, column=0, sticky="ew", pady=(6, 0))
-        side = ttk.Frame(outer, padding=(12, 0, 0, 0))
+        self.side = side = ttk.Frame(outer, padding=(12, 0, 0, 0))
         side.grid(row=0, column=1, rowspan=2, sticky="n")
         emoji_files, missing = load_emojis(self.emoji_dir, self.class_names, size=None)
         self.emoji_sources = emoji_files  # full size: the composite picture and the mask
@@ -195,9 +209,6 @@ class App:
         """No frame is read: paused, or counting down on a paused picture."""
         return self.modes == Mode.PAUSED or (self.modes == Mode.COUNTDOWN and self.countdown_back == Mode.PAUSED)
 
-    @property
-    def fullscreen(self):
-        return bool(int(self.root.attributes("-fullscreen")))
 
     def _remember(self, **values):
         """Keep a changed setting for the next start (a settings file that cannot be written is said once)."""
@@ -422,6 +433,11 @@ class App:
             self._again(min(delay, 30) if self.finishing else delay)
         return None
 
+    def _compact(self, on):
+        """The side panel's layout for a small window (no bars, a small emoji, no keys' help) or a big one."""
+        self.emotion.set_compact(on)
+        self.controls.set_compact(on)
+
     def _again(self, ms):
         """Schedule the next tick, unless one already is: there is only ever one."""
         if self.after_id is None:
@@ -530,11 +546,19 @@ class App:
                  error=bool(problem))
 
     def choose_save_dir(self):
-        """'Save to…': pick the folder Save writes into, for as long as the window is open."""
-        chosen = self.ask_directory(parent=self.root, title="Save pictures to…", initialdir=str(self.save_dir),
-                                    mustexist=False)
-        if chosen:
-            self.set_save_dir(Path(chosen))
+        """'Save to…': pick the folder Save and Record write into (remembered for the next start)."""
+        if self.save_to is not None and self.save_to.open:
+            self.save_to.top.lift()
+            return
+        self.save_to = FolderDialog(self.root, self.save_dir, self._accept_folder, self.ask_directory)
+
+    def _accept_folder(self, folder):
+        """The dialog's choice: None when Save now writes there, else why not."""
+        if not self.modes.allows("save_to"):
+            return "stop the recording first: it is written into the folder it began in"
+        if self.set_save_dir(folder):
+            return None
+        return self.status_line.label.cget("text")
 
     def check_save_dir(self, folder):
         """UserError when pictures saved into folder would land among what the window reads."""
@@ -697,7 +721,8 @@ class App:
         self.say(f"recorded {mp4.name}" + (f" and {gif.name}{cut}" if gif else "") + f" in {mp4.parent}")
 
     def toggle_fullscreen(self):
-        full = not self.fullscreen
+        # Kept here: Tk reads the attribute back only once a window manager has granted it.
+        self.fullscreen = full = not self.fullscreen
         self.root.attributes("-fullscreen", full)
         self.say("full screen: F11 or Esc leaves it" if full else "full screen off")
 

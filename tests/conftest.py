@@ -141,6 +141,27 @@ def clip(faces, tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def app_for(display, trained_model, tmp_path):
+    """make(*gui.py options) -> (root, app): the real window, on the tiny model, saving into tmp_path/save."""
+    import gui
+
+    made = []
+
+    def make(*extra, save_dir=None):
+        root, app = gui.build(["--model", str(trained_model), "--save-dir", str(save_dir or tmp_path / "save"),
+                               "--max-fps", "0", *extra])
+        made.append(root)
+        return root, app
+
+    yield make
+    for root in made:
+        try:
+            root.destroy()
+        except Exception:
+            pass
+
+
 @pytest.fixture(autouse=True)
 def private_settings(tmp_path, monkeypatch):
     """Each test's window remembers its settings in its own folder, never in the user's."""

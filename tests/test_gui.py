@@ -5,32 +5,7 @@ import pytest
 
 import gui
 from emoji_creator.detectors import WINDOW_DETECTOR
-
-
-def pump(root, until, timeout=60):
-    deadline = time.time() + timeout
-    while not until() and time.time() < deadline:
-        root.update()
-        time.sleep(0.005)
-    assert until(), "the window never got there"
-
-
-@pytest.fixture
-def app_for(display, trained_model, tmp_path):
-    made = []
-
-    def make(*extra, save_dir=None):
-        root, app = gui.build(["--model", str(trained_model), "--save-dir", str(save_dir or tmp_path / "save"),
-                               "--max-fps", "0", *extra])
-        made.append(root)
-        return root, app
-
-    yield make
-    for root in made:
-        try:
-            root.destroy()
-        except Exception:
-            pass
+from gui_helpers import inside, pump, saturated, settle
 
 
 def test_save_twice_writes_two_pictures_and_emoji_matches(app_for, clip, tmp_path):
@@ -239,8 +214,9 @@ def test_no_camera_state_looks_intended_and_a_bad_model_still_shows(app_for, tmp
     root, app = app_for("--source", "7")
     root.update()
     assert app.emotion.name.cget("text") == "no camera"  # not "no face yet"
-    min_w, min_h = root.minsize()
-    assert min_w > 600 and min_h > 400  # every control stays visible
+    root.geometry("%dx%d" % root.minsize())  # every control stays visible, even at the minimum size
+    settle(root)
+    assert all(inside(c, root) for c in app.controls.focusable())
     bad = tmp_path / "broken.h5"
     bad.write_bytes(b"not a model")
     root2, app2 = app_for("--source", "7", "--model", str(bad))
@@ -248,29 +224,19 @@ def test_no_camera_state_looks_intended_and_a_bad_model_still_shows(app_for, tmp
     assert "not a Keras model" in app2.status_line.label.cget("text")
 
 
-def inside(widget, root):
-    """The widget is shown and wholly within the window."""
-    x, y = widget.winfo_rootx() - root.winfo_rootx(), widget.winfo_rooty() - root.winfo_rooty()
-    return (widget.winfo_ismapped() and x >= 0 and y >= 0 and x + widget.winfo_width() <= root.winfo_width()
-            and y + widget.winfo_height() <= root.winfo_height())
-
-
-def settle(root, seconds=0.4):
-    end = time.time() + seconds
-    while time.time() < end:
-        root.update()
-        time.sleep(0.01)
-
-
 def test_the_layout_resizes_and_keeps_every_control_visible(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
     pump(root, lambda: app.faces)
-    controls = [app.controls.save_button, app.controls.save_to_button, app.controls.open_button, app.controls.quit_button, app.controls.mask_button,
-                app.controls.detector_box, app.strip.folder_button, app.controls.help, *app.controls.mode_buttons.values()]
+    controls = [*app.controls.focusable(), app.strip.folder_button]
     min_w, min_h = root.minsize()
+    assert min_w <= 500 and min_h <= 400
     root.geometry("400x300")  # below the minimum: held at the minimum
     settle(root)
     assert (root.winfo_width(), root.winfo_height()) == (min_w, min_h)
+    assert all(inside(c, root) for c in controls), [str(c) for c in controls if not inside(c, root)]
+    root.geometry("500x400")
+    settle(root)
+    assert (root.winfo_width(), root.winfo_height()) == (500, 400)
     assert all(inside(c, root) for c in controls), [str(c) for c in controls if not inside(c, root)]
     small = app.feed.photo.width()
     root.geometry("1800x1050")
@@ -284,14 +250,6 @@ def test_the_layout_resizes_and_keeps_every_control_visible(app_for, clip):
     app.say("a long message " * 40)
     settle(root, 0.2)
     assert root.winfo_height() == height and app.status_line.box.winfo_height() > 0
-
-
-def saturated(bgr):
-    """Fraction of clearly coloured pixels: the emojis are yellow, FER2013 faces are grey."""
-    import cv2
-    import numpy as np
-
-    return float((cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2HSV)[..., 1] > 120).mean())
 
 
 def test_save_writes_the_frame_with_its_emoji_or_the_frame_alone(app_for, clip, tmp_path):
@@ -351,7 +309,8 @@ def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
     chosen = tmp_path / "chosen"
     app.ask_directory = lambda **kw: str(chosen)
     app.controls.save_to_button.invoke()
-    assert app.save_dir == chosen and "Save now writes into" in app.status_line.label.cget("text")
+    app.save_to.browse_button.invoke()  # the desktop's folder picker: its choice is taken at once
+    assert app.save_dir == chosen and not app.save_to.open and "Save now writes into" in app.status_line.label.cget("text")
     assert app.strip.thumbs == []  # the strip shows the chosen folder
     path = app.save()
     assert path.parent == chosen and [t[0] for t in app.strip.thumbs] == [path]
@@ -370,8 +329,17 @@ def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
     blocker.write_text("x")
     app.ask_directory = lambda **kw: str(blocker / "pics")
     app.controls.save_to_button.invoke()
+    app.save_to.browse_button.invoke()
     text = app.status_line.label.cget("text")
     assert app.save_dir == chosen and "Save to…" in text and "--save-dir" not in text
+    assert app.save_to.open and app.save_to.error.cget("text") == text  # said in the dialog, which stays
+    # Enter in the folder field takes what is typed there.
+    typed = tmp_path / "typed"
+    app.save_to.folder.set(str(typed))
+    app.save_to.entry.focus_force()  # a key goes to the focused widget
+    root.update()
+    app.save_to.entry.event_generate("<Return>", when="now")
+    assert app.save_dir == typed and not app.save_to.open
 
 
 def test_keys_do_only_what_the_window_s_mode_allows(app_for, clip, tmp_path):
