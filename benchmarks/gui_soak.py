@@ -2,6 +2,7 @@
 
     xvfb-run -a python benchmarks/gui_soak.py --frames 10000
     xvfb-run -a python benchmarks/gui_soak.py --frames 10000 --mask   # with the emoji mask on
+    xvfb-run -a python benchmarks/gui_soak.py --frames 5000 --mask --record-every 1000   # and recording
 
 Prints resident memory at frame 1,000 and at the end, and the median, 95th
 percentile and longest Tk tick (one tick shows the frame the labeller thread
@@ -38,6 +39,8 @@ def main(argv=None):
     p.add_argument("--mask", action="store_true", help="with the emoji mask on (each face wears its emoji)")
     p.add_argument("--save-every", type=int, default=0, metavar="N",
                    help="press Save every N frames too (thumbnails pile up in the strip)")
+    p.add_argument("--record-every", type=int, default=0, metavar="N",
+                   help="record all along, a new recording every N frames (each written as MP4 and GIF)")
     args = p.parse_args(argv)
 
     import gui
@@ -45,7 +48,8 @@ def main(argv=None):
 
     clip = ROOT / "benchmarks" / "soak.avi"
     write_clip(clip, fer_faces(args.fer, per_class=2), hold=20)
-    root, app = gui.build(["--source", str(clip), "--max-fps", "0", "--model", str(args.model), "--save-dir", "/tmp/emoji_soak_save"])
+    root, app = gui.build(["--source", str(clip), "--max-fps", "0", "--model", str(args.model), "--save-dir",
+                           "/tmp/emoji_soak_save", "--loop"])
     app.controls.mask_on.set(args.mask)
     gc_ms, gc_started = [], [0.0]
 
@@ -66,6 +70,12 @@ def main(argv=None):
         root.update()
         if args.save_every and app.frames_shown // args.save_every > len(app.saved):
             app.save()
+        if args.record_every and app.pipeline is not None and app.frame is not None and app.finishing is None:
+            due = app.frames_shown // args.record_every  # recordings begun so far should be this + 1
+            if app.recorder is None and len(app.recordings) <= due:
+                app.act("record")
+            elif app.recorder is not None and len(app.recordings) < due:
+                app.act("record")  # stop: written by its thread while the window plays on
         if app.frames_shown > 100 and app.tick_ms:
             settled = max(settled, app.tick_ms[-1])
         if app.longest_tick_ms > longest[0]:
@@ -76,7 +86,7 @@ def main(argv=None):
     marks[args.frames] = rss_mib()
     ticks = np.asarray(app.tick_ms)
     print(f"{app.frames_shown} frames in {time.time() - started:.0f} s, emoji mask {'on' if args.mask else 'off'}, "
-          f"{len(app.saved)} saves")
+          f"{len(app.saved)} saves, {len(app.recordings)} recordings written")
     for frame, mib in sorted(marks.items()):
         print(f"resident memory at frame {frame}: {mib:.1f} MiB")
     print(f"tick ms over the last {len(ticks)} ticks: median {np.median(ticks):.1f}, "
@@ -85,6 +95,7 @@ def main(argv=None):
     print(f"full garbage collections during the run: {len(gc_ms)}"
           + (f", longest {max(gc_ms):.1f} ms" if gc_ms else ""))
     app.close()
+    print(f"recordings: {len(app.recordings)}, in {app.save_dir}")
 
 
 if __name__ == "__main__":

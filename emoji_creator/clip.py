@@ -4,7 +4,10 @@
     python gui.py --source demo.avi
 
 The demo takes FER2013 test faces when the data set is found (data/, see
-data/README.md), else the public-domain face shipped in tests/faces/.
+data/README.md), else the public-domain face shipped in tests/faces/, given
+other mouths (a straight one, a turned-down one, an open one) and moved as a
+person before a webcam would: near and far, left and right, tilted, mirrored,
+in dim and bright light, and beside a second face.
 
 Each 48x48 face is enlarged and placed with a margin on a 640x480 frame, so
 the Haar cascade sees a face at webcam distance; each is held for a number of
@@ -223,6 +226,92 @@ def demo_faces(per_class=3):
     return [("happy", face), ("happy", face[:, ::-1].copy())], "the shipped face (tests/faces/astronaut.png)"
 
 
+def expressions(img, box):
+    """{name: the shipped picture with another mouth}: its own smile, a straight mouth, the smile
+    turned down, an open mouth. Drawn, not acted: something to watch, not a test of the model."""
+    x, y, w, h = box
+    mx0, mx1, my0, my1 = x + int(w * 0.22), x + int(w * 0.78), y + int(h * 0.62), y + int(h * 0.92)
+    region = img[my0:my1, mx0:mx1].astype(np.float32)
+    rows = np.linspace(0, 1, region.shape[0])[:, None]
+    skin = region[0] * (1 - rows) + region[-1] * rows  # the mouth wiped: skin from above to below it
+    feather = np.minimum.outer(np.minimum(rows[:, 0], 1 - rows[:, 0]),
+                               np.minimum(np.linspace(0, 1, region.shape[1]), np.linspace(1, 0, region.shape[1])))
+    feather = np.clip(feather * 6, 0, 1)  # blends the new mouth into the face at its edges
+
+    def mouth(new):
+        out = img.copy()
+        out[my0:my1, mx0:mx1] = np.clip(new * feather + region * (1 - feather), 0, 255).astype(np.uint8)
+        return out
+
+    cx, cy, mw = region.shape[1] // 2, int(region.shape[0] * 0.45), int(region.shape[1] * 0.3)
+    straight = skin.copy()
+    cv2.line(straight, (cx - mw, cy), (cx + mw, cy), 85, max(2, h // 40), cv2.LINE_AA)
+    opened = skin.copy()
+    cv2.ellipse(opened, (cx, cy + 2), (int(mw * 0.6), int(region.shape[0] * 0.36)), 0, 0, 360, 45, -1, cv2.LINE_AA)
+    return {"happy": img, "neutral": mouth(straight), "sad": mouth(region[::-1]), "surprise": mouth(opened)}
+
+
+def shipped_demo_frames(seconds=24, fps=30, seed=0):
+    """Frames of the no-data demo, one segment of about 3 s per scene: the shipped face's four mouths,
+    drifting, far away, tilted and mirrored, dim and bright, and two faces together."""
+    img, box = shipped_face()
+    faces = expressions(img, box)
+    rng = np.random.default_rng(seed)
+    w, h = FRAME_SIZE
+    names = ["happy", "neutral", "sad", "surprise"]
+    segment = max(1, seconds * fps // 8)
+
+    def place(frame, face, side, cx, cy, angle=0.0, flip=False, light=1.0):
+        pic = cv2.resize(face[:, ::-1] if flip else face, (side, side), interpolation=cv2.INTER_CUBIC)
+        if angle:
+            pic = cv2.warpAffine(pic, cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0), (side, side),
+                                 borderMode=cv2.BORDER_REPLICATE)
+        x0, y0 = int(cx - side / 2), int(cy - side / 2)
+        fx0, fy0, fx1, fy1 = max(0, x0), max(0, y0), min(w, x0 + side), min(h, y0 + side)
+        frame[fy0:fy1, fx0:fx1] = np.clip(pic[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0] * light, 0, 255)
+
+    for k in range(8):
+        for i in range(segment):
+            t = i / segment
+            frame = np.full((h, w), 110, np.float32)
+            name = names[(k + int(t * 2)) % 4]  # a new mouth halfway through each scene
+            if k == 0:
+                place(frame, faces[name], 330, w / 2, h / 2)
+            elif k == 1:  # drifting left and right
+                place(frame, faces[name], 300, w / 2 + 150 * np.sin(2 * np.pi * t), h / 2)
+            elif k == 2:  # walking away and back
+                place(frame, faces[name], int(330 - 230 * np.sin(np.pi * t)), w / 2, h / 2)
+            elif k == 3:  # a tilted head
+                place(frame, faces[name], 320, w / 2, h / 2, angle=15 * np.sin(2 * np.pi * t))
+            elif k == 4:  # mirrored
+                place(frame, faces[name], 320, w / 2, h / 2, flip=True)
+            elif k == 5:  # the light dims and comes back
+                frame *= 0.45 + 0.55 * abs(np.cos(np.pi * t))
+                place(frame, faces[name], 320, w / 2, h / 2, light=0.45 + 0.55 * abs(np.cos(np.pi * t)))
+            elif k == 6:  # two people
+                place(frame, faces[name], 260, w * 0.27, h / 2)
+                place(frame, faces[names[(k + 1 + int(t * 2)) % 4]], 220, w * 0.73, h / 2, flip=True)
+            else:  # back near, each mouth in turn
+                place(frame, faces[names[int(t * 4) % 4]], 340, w / 2, h / 2)
+            frame += rng.normal(0, 3.0, frame.shape)
+            yield cv2.cvtColor(np.clip(frame, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def write_frames(path, frames, fps=30):
+    """Write BGR frames as an MJPG .avi; returns how many."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, FRAME_SIZE)
+    if not writer.isOpened():
+        raise RuntimeError(f"cannot write {path}")
+    n = 0
+    try:
+        for frame in frames:
+            writer.write(frame)
+            n += 1
+    finally:
+        writer.release()
+    return n
+
+
 def main(argv=None):
     import argparse
     import sys
@@ -240,14 +329,21 @@ def main(argv=None):
             raise UserError(f"{args.output}: the demo is written as MJPG video, so give it an .avi name")
         faces, where = demo_faces()
         try:
-            n = write_clip(args.output, faces, hold=max(1, args.hold))
+            if len(faces) > 2:
+                n = write_clip(args.output, faces, hold=max(1, args.hold))
+                what = f"{len(faces)} faces, {where}"
+            else:  # no data set: the shipped face, with other mouths and moves
+                if shipped_face() is None:
+                    raise UserError("no faces to make a clip from: put FER2013 in data/ (see data/README.md)")
+                n = write_frames(args.output, shipped_demo_frames())
+                what = f"{where} with four mouths, moving"
         except RuntimeError as exc:
             raise UserError(f"{exc}: is the folder there and writable?") from None
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.output}: {n} frames ({n / 30:.0f} s) of {len(faces)} faces, {where}; "
-          f"try it with: python gui.py --source {args.output}")
+    print(f"wrote {args.output}: {n} frames ({n / 30:.0f} s) of {what}; "
+          f"try it with: python gui.py --source {args.output} --loop")
     return 0
 
 

@@ -224,3 +224,15 @@ def test_the_followed_face_is_marked_only_among_several(count, marked):
     for masked in (False, True):
         frame = mark_followed(np.zeros((360, 480, 3), np.uint8), faces, masked=masked)
         assert ((np.abs(frame.astype(int) - FOLLOWED).sum(axis=2) < 30).sum() > 20) == marked
+
+
+def test_the_demo_without_the_data_set_lasts_20_seconds_of_several_mouths(tmp_path, monkeypatch, capsys):
+    from emoji_creator import clip
+
+    monkeypatch.setattr(clip, "demo_faces", lambda: ([("happy", None), ("happy", None)], "the shipped face"))
+    out = tmp_path / "demo.avi"
+    assert clip.main([str(out)]) == 0
+    count, fps, size = frames_of(out)
+    assert count / fps >= 20 and size == (640, 480) and "--loop" in capsys.readouterr().out
+    faces = clip.expressions(*clip.shipped_face())
+    assert len(faces) == 4 and all(not np.array_equal(faces["happy"], f) for n, f in faces.items() if n != "happy")
