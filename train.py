@@ -11,6 +11,7 @@
     python train.py --resume                 # continue from checkpoints/ after an interruption
     python train.py --restart                # start over; the old checkpoints are kept aside, renamed
     KERAS_BACKEND=jax python train.py        # on a GPU machine with JAX and Keras, no TensorFlow
+    python train.py --devices all            # data-parallel over every GPU (docs/training.md: Many devices)
     python train.py --model fast --seed 7 --join emotion_model.h5
                                              # train a second network and ship the two averaged
     python train.py --model student --teacher teacher.h5 --output student.h5
@@ -87,6 +88,7 @@ def check_paths(args, output, report_dir, ckpt_dir):
 
 
 def parse_args(argv=None):
+    from emoji_creator.devices import devices_arg
     from emoji_creator.recipes import RECIPES
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -118,6 +120,10 @@ def parse_args(argv=None):
     g_recipe.add_argument("--erasing", type=float, metavar="P",
                    help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 fast)")
     g_recipe.add_argument("--seed", type=seed_value, help="random seed: weights, shuffle, augmentation (default: 1337)")
+    g_recipe.add_argument("--devices", type=devices_arg, metavar="N|all",
+                   help="train data-parallel on N devices (GPUs, else CPU devices), or all: each takes an equal "
+                        "share of every batch, so --batch-size must be a multiple of N and the learning rate "
+                        "needs no change (default: one device); a run may resume on another count")
     g_recipe.add_argument("--init", type=Path, metavar="MODEL",
                    help="fine-tune: start from this trained model's weights instead of random ones "
                         "(e.g. --model finetune --init emotion_model.h5)")
@@ -218,8 +224,9 @@ def main(argv=None):
         report_dir = fresh_folder(report_dir)  # an earlier run's report is never written over
         ckpt.lock()
         done = ckpt.holds_run()
+        batch = recipe.batch_size
         if args.resume:
-            check_resume(args, ckpt)
+            batch = check_resume(args, ckpt) or batch
         elif done and not args.restart:
             raise UserError(f"{ckpt.path} holds a run at epoch {done}: continue it with 'python train.py --resume' "
                             f"(same options), or start over with --restart (the old run is kept, renamed)")
@@ -229,7 +236,10 @@ def main(argv=None):
             print(f"starting over: the previous run's checkpoints are kept in {aside}")
             ckpt.lock()
         from emoji_creator.data import load_dataset
+        from emoji_creator.devices import plan_devices
         from emoji_creator.training import train
+
+        devices = plan_devices(args.devices, batch)  # before the data loads: a wrong count is said at once
         from emoji_creator.votes import attach_votes, votes_beside
 
         votes = args.votes or votes_beside(args.data)
@@ -246,7 +256,7 @@ def main(argv=None):
             + ("" if recipe.cpu_friendly else "; this recipe is meant for a GPU (README: Training)"))
         result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                        verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,
-                       process_started=STARTED, faster=faster)
+                       process_started=STARTED, faster=faster, devices=devices)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -289,7 +299,8 @@ def main(argv=None):
 
 
 def check_resume(args, ckpt):
-    """--resume goes on with the run's own recipe and data; refuse options that would change them."""
+    """--resume goes on with the run's own recipe and data; refuse options that would change them.
+    Returns the run's batch size (None when its state cannot be read)."""
     import json
 
     from emoji_creator.saving import same_file
@@ -300,7 +311,7 @@ def check_resume(args, ckpt):
         state = json.loads(state_file.read_text())
         saved = state["recipe"]
     except (OSError, ValueError, KeyError, TypeError):
-        return  # a damaged state: load_latest falls back or says so
+        return None  # a damaged state: load_latest falls back or says so
     saved = {"holdout": 0.0, **saved}  # runs from before --holdout validated on the data's own split
     changed = [f"--{name.replace('_', '-')} {given} (the run has {saved.get(name)})"
                for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),
@@ -317,6 +328,7 @@ def check_resume(args, ckpt):
     if changed:
         raise UserError("--resume continues a run with its own options, but this asks for " + "; ".join(changed)
                         + ": drop them (or --epochs only), or start over with --restart")
+    return saved.get("batch_size")
 
 
 if __name__ == "__main__":

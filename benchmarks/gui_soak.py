@@ -4,7 +4,7 @@
     xvfb-run -a python benchmarks/gui_soak.py --frames 10000 --mask   # with the emoji mask on
     xvfb-run -a python benchmarks/gui_soak.py --frames 5000 --mask --record-every 1000   # and recording
 
-Prints resident memory at frame 1,000 and at the end, and the median, 95th
+Prints resident memory every 1,000 frames and at the end, and the median, 95th
 percentile and longest Tk tick (one tick shows the frame the labeller thread
 finished, updates both panels and reads the next frame; the face finder and
 the model run in that thread, off Tk's), which frame it was, and how many
@@ -80,7 +80,7 @@ def main(argv=None):
             settled = max(settled, app.tick_ms[-1])
         if app.longest_tick_ms > longest[0]:
             longest = (app.longest_tick_ms, app.frames_shown)
-        for mark in (1000, args.frames // 2):  # one update() may run several ticks: >=, not ==
+        for mark in range(1000, args.frames, 1000):  # one update() may run several ticks: >=, not ==
             if app.frames_shown >= mark and mark not in marks:
                 marks[mark] = rss_mib()
     marks[args.frames] = rss_mib()

@@ -49,6 +49,7 @@ def evaluate(model, base, split, data, run):
         "estimate_after_two_epochs": round(timing.revised, 1) if timing.revised else None,
         "resumed_at_epoch": run["resumed_at_epoch"],
         "keras_backend": keras_backend(),
+        "devices": run.get("devices"),
         "machine": machine_info(),
         "parameters": int(model.count_params()),
         "test_views": len(predict.views),

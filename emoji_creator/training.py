@@ -39,7 +39,8 @@ def learning_rate(recipe, steps_per_epoch):
 
 
 def compile_model(model, recipe, steps_per_epoch, jit_compile="auto"):
-    """jit_compile: Keras' own choice by default; benchmarks/train_speed.py measures XLA on and off."""
+    """jit_compile: Keras' own choice by default (False on several TensorFlow devices: devices.py);
+    benchmarks/train_speed.py measures XLA on and off."""
     import keras
 
     lr = learning_rate(recipe, steps_per_epoch)
@@ -115,7 +116,7 @@ def minutes(seconds):
 
 
 def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None,
-          process_started=None, faster=None):
+          process_started=None, faster=None, devices=None):
     """Fit, evaluate, write the report and only then replace `output`. Returns the result dict.
 
     process_started: time.time() when the program started, for the report's wall-clock
@@ -125,17 +126,24 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     `output` then holds the ensemble. The file is copied into the checkpoint
     folder when the run starts, so a resumed run joins the same networks even
     when `output` (often the same path) has been replaced since.
+    devices: a devices.Plan (train.py --devices); None trains on one device.
     """
     import keras
 
+    from .devices import plan_devices
     from .evaluation import evaluate, keep
+
+    plan = devices or plan_devices(None, recipe.batch_size)
+    if plan.count > 1 and verbose:
+        print(f"devices: {plan}")
 
     keras.utils.set_random_seed(recipe.seed)
     ckpt = ckpt_dir if isinstance(ckpt_dir, CheckpointDir) else CheckpointDir(ckpt_dir)
     if ckpt.lock_file is None:
         ckpt.lock()
     base = _join_base(ckpt.path, join, resume)
-    model, state, recipe = _resumed(ckpt, recipe) if resume else (None, None, recipe)
+    with plan.scope():  # a model trained on several devices is made (or loaded) on them
+        model, state, recipe = _resumed(ckpt, recipe, plan) if resume else (None, None, recipe)
     split = split_data(data, recipe)
     (x_tr, y_tr, v_tr), (x_val, _, _), (x_te, y_te, _) = split["train"], split["val"], split["test"]
     validation = _describe(data, split, recipe, data_name, verbose)
@@ -144,7 +152,8 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     if resume:
         history, best, initial_epoch, before, stream_seed = _carry_on(model, state, recipe, fingerprint, steps, ckpt.path)
     else:
-        model = _new_model(recipe, steps)
+        with plan.scope():
+            model = _new_model(recipe, steps, plan.jit_compile)
         history, best, initial_epoch, before, stream_seed = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0, recipe.seed
     truth, val_truth, cw = _targets(recipe, split)
     teacher = _teacher(ckpt.path, recipe, x_tr, x_te, y_te, resume) if recipe.teacher else None
@@ -163,14 +172,16 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     run = {"data": data_name, "validation": validation, "recipe": recipe, "history": history, "best": best,
            "train_seconds": before + session, "timing": timing, "teacher": teacher,
            "images_per_second": epochs_now * len(x_tr) / session if epochs_now > 0 else None,
-           "resumed_at_epoch": initial_epoch if resume else None}
-    result, model = evaluate(model, base, split, data, run)
+           "resumed_at_epoch": initial_epoch if resume else None, "devices": plan.describe()}
+    result, model = evaluate(plan.plain(model), base, split, data, run)
     return keep(model, result, history, output, report_dir, ckpt.path, process_started, started["at"])
 
 
-def _resumed(ckpt, recipe):
-    """(model, checkpoint state, the run's own recipe) from the latest checkpoint."""
+def _resumed(ckpt, recipe, plan):
+    """(model, checkpoint state, the run's own recipe) from the latest checkpoint, on the plan's
+    devices (however many the run had before: the checkpoint holds one copy of the weights)."""
     model, state = ckpt.load_latest()
+    model.jit_compile = plan.jit_compile
     saved = Recipe(**state["recipe"])
     if saved.model not in {r.model for r in RECIPES.values()}:  # a net no recipe trains now ("default", "small")
         raise UserError(f"the checkpoint in {ckpt.path} holds a '{saved.model}' net, which this version no longer "
@@ -207,7 +218,7 @@ def _carry_on(model, state, recipe, fingerprint, steps, ckpt_dir):
     return state["history"], state["best"], initial_epoch, state.get("train_seconds", 0.0), stream_seed
 
 
-def _new_model(recipe, steps):
+def _new_model(recipe, steps, jit_compile="auto"):
     """The recipe's net, fresh or (--init) a trained model's, compiled."""
     if recipe.init:
         from .model_file import load_model_of_our_classes
@@ -215,7 +226,7 @@ def _new_model(recipe, steps):
         model = load_model_of_our_classes(recipe.init, "it cannot be fine-tuned into this app's model")
     else:
         model = ARCHITECTURES[recipe.model]()
-    compile_model(model, recipe, steps)
+    compile_model(model, recipe, steps, jit_compile)
     return model
 
 

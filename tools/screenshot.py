@@ -2,6 +2,8 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" python tools/screenshot.py docs/gui.png --source demo.avi --frames 40
     ... python tools/screenshot.py docs/mask.png --mask --saved docs/saved.png --source demo.avi --frames 40
+    ... python tools/screenshot.py docs/small.png --size 500x400 --source benchmarks/photos/obama_and_biden.jpg
+    ... python tools/screenshot.py docs/recording.png --mask --record docs/recording-first.png --source demo.avi
 
 Opens the real window (gui.build, as gui.py does), plays --frames frames of the
 source, then grabs the window's area of the screen with Pillow.
@@ -20,6 +22,10 @@ def main(argv=None):
     p.add_argument("--frames", type=int, default=40, help="frames to play before the picture")
     p.add_argument("--mask", action="store_true", help="with the emoji mask on")
     p.add_argument("--saved", type=Path, help="also press Save (twice, so the strip shows) and copy the picture here")
+    p.add_argument("--record", type=Path, metavar="PNG",
+                   help="record 3 s first (the strip shows it, the shot shows the red dot), and write the "
+                        "recording's first frame here")
+    p.add_argument("--size", help="the window's size, WxH, before the picture")
     args, gui_args = p.parse_known_args(argv)
 
     import gui
@@ -27,10 +33,32 @@ def main(argv=None):
 
     root, app = gui.build(gui_args)
     app.controls.mask_on.set(args.mask)
+    if args.size:
+        root.geometry(args.size)
     deadline = time.time() + 120
     while (app.frames_shown < args.frames or not app.faces) and time.time() < deadline:
         root.update()
         time.sleep(0.01)
+    if args.record:
+        import cv2
+
+        app.act("record")
+        end = time.time() + 3
+        while time.time() < end:
+            root.update()
+            time.sleep(0.01)
+        app.act("record")
+        while not app.recordings and time.time() < deadline:
+            root.update()
+            time.sleep(0.01)
+        app.act("record")  # recording again: the shot shows the red dot and the time
+        end = time.time() + 1.2
+        while time.time() < end:
+            root.update()
+            time.sleep(0.01)
+        cap = cv2.VideoCapture(str(app.recordings[0]))
+        cv2.imwrite(str(args.record), cap.read()[1])
+        cap.release()
     app.max_fps = None
     if app.after_id is not None:  # hold still for the picture
         root.after_cancel(app.after_id)
