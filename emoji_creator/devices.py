@@ -96,9 +96,26 @@ class Plan:
                 f"of each batch's {self.batch_size} images on each")
 
 
+def join_cluster(backend):
+    """Several machines: keras.distribution.initialize() when the launch set its variables
+    (KERAS_DISTRIBUTION_JOB_ADDRESSES, _NUM_PROCESSES, _PROCESS_ID; docs/training.md). JAX only:
+    TensorFlow's MultiWorkerMirroredStrategy does not work with Keras 3 (keras-team/keras#20585)."""
+    import os
+
+    if not os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES"):
+        return
+    if backend != "jax":
+        raise UserError("training over several machines needs the JAX backend (KERAS_BACKEND=jax): TensorFlow's "
+                        "multi-worker strategy does not work with Keras 3; unset KERAS_DISTRIBUTION_NUM_PROCESSES")
+    import keras
+
+    keras.distribution.initialize()
+
+
 def plan_devices(spec, batch_size):
     """The Plan for --devices spec (None: one device, as before) and the global batch size."""
     backend = keras_backend()
+    join_cluster(backend)
     if spec is None or spec == 1:
         kind = "CPU"
         with contextlib.suppress(UserError, ImportError):

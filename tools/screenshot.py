@@ -1,7 +1,7 @@
 """Screenshot gui.py's window as a person sees it (under Xvfb), for the README.
 
     xvfb-run -a -s "-screen 0 1280x800x24" python tools/screenshot.py docs/gui.png --source demo.avi --frames 40
-    ... python tools/screenshot.py docs/mask.png --mask --saved docs/saved.png --source demo.avi --frames 40
+    ... python tools/screenshot.py /tmp/group.png --saved docs/saved.png --source benchmarks/photos/obama_and_biden.jpg
     ... python tools/screenshot.py docs/small.png --size 500x400 --source benchmarks/photos/obama_and_biden.jpg
     ... python tools/screenshot.py docs/recording.png --mask --record docs/recording-first.png --source demo.avi
 
