@@ -42,9 +42,9 @@ def parse_args(argv=None):
                    help="where Save writes (default: the folder last chosen with 'Save to…', else save/)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--detector", choices=DETECTORS,
-                   help="face finder: 'yunet' (OpenCV's neural finder, the default unless another was chosen in "
-                        "the window), 'haar' (OpenCV's classic cascade) or 'blazeface' (finds the most faces, but "
-                        "also boxes textured walls)")
+                   help="face finder: 'blazeface' (MediaPipe's, each box checked by YuNet: the default unless "
+                        "another was chosen in the window), 'yunet' (OpenCV's neural finder) or 'haar' (OpenCV's "
+                        "classic cascade)")
     p.add_argument("--mirror", action=argparse.BooleanOptionalAction,
                    help="show every source mirrored, or none with --no-mirror (default: a camera mirrored, as a "
                         "selfie view, and files as filmed)")

@@ -375,6 +375,8 @@ def main(argv=None):
     p.add_argument("--faces-per-class", type=int, default=16, help="FER2013 test faces taken per class (default 16)")
     p.add_argument("--variants", action="store_true", help="also each detector without smoothing")
     p.add_argument("--no-tutorial", action="store_true", help="leave out the (slow) tutorial loop")
+    p.add_argument("--detectors", default=",".join(DETECTORS), metavar="NAMES",
+                   help=f"the finders to run, comma-separated (default: {','.join(DETECTORS)})")
     p.add_argument("--box-scale", action="store_true", help="sweep the box scale of each detector and stop")
     p.add_argument("--costs", action="store_true", help="only time one call of each detector at three resolutions")
     p.add_argument("--outside", action="store_true",
@@ -415,7 +417,7 @@ def main(argv=None):
         return None
 
     runners = {} if args.no_tutorial else {"tutorial (Haar 1.3, 5)": tutorial_runner(args.model)}
-    for det in DETECTORS:
+    for det in args.detectors.split(","):
         runners[f"project, {det}"] = project_runner(args.model, det)
         if args.variants:
             runners[f"project, {det}, no smoothing"] = project_runner(args.model, det, smooth=False, detect_every=1)

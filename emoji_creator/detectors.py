@@ -1,8 +1,8 @@
 """Face finders behind one interface: frame in, face boxes in frame pixels and scores out.
 
     detector = make_detector("haar")        # useIt.py's default: OpenCV's frontal-face cascade
-    detector = make_detector("blazeface")   # MediaPipe's BlazeFace, run by LiteRT
-    detector = make_detector("yunet")       # OpenCV's YuNet (cv2.FaceDetectorYN), gui.py's default
+    detector = make_detector("blazeface")   # MediaPipe's BlazeFace (LiteRT), checked by YuNet: gui.py's default
+    detector = make_detector("yunet")       # OpenCV's YuNet (cv2.FaceDetectorYN)
     boxes, scores = detector(frame_bgr, gray)
 
 Each is loaded once and checked (a missing or corrupt model file is one
@@ -23,7 +23,7 @@ DETECTORS = ("haar", "blazeface", "yunet")
 DEFAULT_DETECTOR = "haar"  # useIt.py's: the product is specified as a Haar-cascade box
 # gui.py's: of the finders that put no box on no face in benchmarks/live_loop.py (README: Results),
 # the one whose emoji is right most often, within the live loop's 10 ms a frame.
-WINDOW_DETECTOR = "yunet"
+WINDOW_DETECTOR = "blazeface"
 MIN_FACE = 0.08  # smallest face given a label, as a fraction of the frame's shorter side
 BLAZEFACE_PATH = ROOT / "models" / "face_detection_back.tflite"
 YUNET_PATH = ROOT / "models" / "face_detection_yunet_2023mar.onnx"
@@ -282,8 +282,14 @@ class BlazeFaceDetector:
     # --box-scale grid on training faces, by FER+ and by FER2013 label alike.
     BOX_SCALE = 1.0
     BOX_SHIFT = -0.05  # of the box's height
+    # A second opinion on each box: YuNet on the box's own crop (grown by half its side each way,
+    # CHECK_PX a side) must find a face centred in the box. BlazeFace alone boxed textured walls
+    # (blurred noise), some at scores over 0.9, so no threshold of its own tells them from faces.
+    # 160 px and 0.5: of the settings with no box on no face in benchmarks/live_loop.py --part tune,
+    # the one that kept the most faces (docs/history.md).
+    CHECK_PX, CHECK_SCORE = 160, 0.5
 
-    def __init__(self, path=BLAZEFACE_PATH, min_face=MIN_FACE, min_score=0.7, threads=2):
+    def __init__(self, path=BLAZEFACE_PATH, min_face=MIN_FACE, min_score=0.7, threads=2, check=True):
         path = Path(path)
         try:
             from ai_edge_litert.interpreter import Interpreter
@@ -301,6 +307,25 @@ class BlazeFaceDetector:
         self.score_index, self.box_index = by_size[0]["index"], by_size[1]["index"]
         self.min_face, self.min_score = min_face, min_score
         self.shape, self.anchors, self.canvas = None, None, None
+        self.second = YuNetDetector.crop_checker(self.CHECK_PX, self.CHECK_SCORE) if check else None
+
+    def confirmed(self, frame, box):
+        """True when YuNet, on the box's own crop, finds a face whose centre lies in the box."""
+        x, y, w, h = box
+        m = 0.5 * max(w, h)
+        side = max(w, h) + 2 * m
+        x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
+        s = self.CHECK_PX / side
+        # The crop as an affine warp: parts outside the frame come out black, no copy of the frame.
+        warp = np.float32([[s, 0, -x0 * s], [0, s, -y0 * s]])
+        crop = cv2.warpAffine(frame, warp, (self.CHECK_PX, self.CHECK_PX), flags=cv2.INTER_AREA if s < 1 else
+                              cv2.INTER_LINEAR)
+        _, found = self.second.detect(crop)
+        if found is None:
+            return False
+        cx, cy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
+        bx0, by0 = (x - x0) * s, (y - y0) * s
+        return bool(np.any((cx >= bx0) & (cx <= bx0 + w * s) & (cy >= by0) & (cy <= by0 + h * s)))
 
     def input_size(self, h, w):
         """(scale, input height, input width) for a frame of h x w."""
@@ -334,6 +359,9 @@ class BlazeFaceDetector:
         corners = boxes * [iw, ih, iw, ih] / s  # model input 0..1 -> frame pixels
         xywh = np.column_stack([corners[:, :2], corners[:, 2:] - corners[:, :2]])
         keep = np.minimum(xywh[:, 2], xywh[:, 3]) * self.BOX_SCALE >= 0.8 * self.min_face * min(h, w)
+        if self.second is not None:
+            bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+            keep &= np.array([k and self.confirmed(bgr, b) for k, b in zip(keep, xywh)], bool)
         boxes, scores = merge_nested(xywh[keep], scores[keep])
         return scale_boxes(boxes, self.BOX_SCALE, frame.shape, self.BOX_SHIFT), scores
 
@@ -368,6 +396,19 @@ class YuNetDetector:
             raise UserError(f"face detector {path} is missing or not YuNet's ONNX model: restore "
                             f"models/face_detection_yunet_2023mar.onnx from git, or use --detector haar")
         self.min_face, self.size = min_face, (64, 64)
+
+    @staticmethod
+    def crop_checker(px, min_score, path=YUNET_PATH):
+        """A YuNet for px x px crops (BlazeFace's second opinion); None when its file is missing."""
+        from .files import is_regular
+
+        if not is_regular(path):
+            return None
+        try:
+            with native_stderr_quiet():
+                return cv2.FaceDetectorYN.create(str(path), "", (px, px), min_score, 0.3, 50)
+        except (cv2.error, SystemError):
+            return None
 
     def __call__(self, frame, gray=None):
         h, w = frame.shape[:2]

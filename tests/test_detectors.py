@@ -216,3 +216,18 @@ def test_haar_searches_only_near_followed_faces_between_full_scans(trained_model
     shown = [len(pipeline.process(frame)) for _ in range(8)]
     assert shown == [1] * 8, "the face was lost between full scans"
     assert calls == [False, True, True, True, False, True, True, True]
+
+
+def test_blazeface_s_check_drops_boxes_on_a_textured_wall(faces):
+    """Blurred noise, the enlarged scene's wall: BlazeFace alone boxes it; YuNet's second opinion does not."""
+    raw, checked = BlazeFaceDetector(check=False), BlazeFaceDetector()
+    walls = []
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        bg = cv2.GaussianBlur(rng.uniform(0, 255, (480, 640)).astype(np.float32), (0, 0), 10)
+        bg = (bg - bg.mean()) * (25 / (bg.std() + 1e-6)) + 110
+        walls.append(cv2.cvtColor(np.clip(bg, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
+    assert sum(len(raw(w)[0]) for w in walls) >= 3, "the wall no longer shows what the check is for"
+    assert sum(len(checked(w)[0]) for w in walls) == 0
+    kept = sum(near_face((220, 140, 200, 200), checked(compose(face, face_px=200))[0]) for _, face in faces)
+    assert kept >= len(faces) - 2  # and the faces stay
