@@ -8,6 +8,7 @@ Where: $EMOJI_CREATOR_CONFIG if set (a folder), else %APPDATA%\\EmojiCreator on
 Windows, ~/Library/Application Support/EmojiCreator on macOS, and
 $XDG_CONFIG_HOME/emoji-creator (~/.config/emoji-creator) elsewhere.
 """
+import contextlib
 import json
 import os
 import sys
@@ -91,9 +92,7 @@ class Settings:
             self.write_failed = True
             return f"settings cannot be remembered in {printable(self.path.parent)} ({exc.strerror or exc})"
         finally:
-            if tmp is not None:
-                try:
+            if tmp is not None:  # a write that failed leaves no temporary file behind
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                except OSError:
-                    pass
         return None

@@ -47,41 +47,6 @@ def find_fer():
     return found, ""
 
 
-# The longest tests (pytest --durations), longest first. pytest-xdist's worksteal scheduler hands
-# each worker one contiguous block of the collection and later moves tests from the ends of those
-# blocks, so each block starts with its share of these: no worker is left finishing them alone.
-LONGEST = (
-    "test_random_kills_during_training_never_desync_the_checkpoint",
-    "test_log_write_failure_is_one_line_and_sigterm_keeps_the_tail",
-    "test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it",
-    "test_resume_survives_a_damaged_unit_and_refuses_changed_options",
-    "test_interrupted_training_keeps_old_model_and_resumes",
-    "test_jax_two_devices_match_one_device",
-    "test_tensorflow_two_devices_train_report_resume_on_one_and_match_one_device",
-    "test_holdout_validates_on_training_images_and_a_resume_keeps_them",
-    "test_full_disks_end_in_one_line_and_leave_no_partial_file",
-    "test_join_averages_a_new_network_with_the_old_one",
-    "test_any_seed_a_fresh_run_takes_can_be_resumed",
-    "test_a_resumed_run_does_not_replay_the_data_stream_of_its_start",
-    "test_resume_with_more_epochs_carries_on_the_schedule",
-    "test_a_first_run_keeps_the_model_it_replaces_and_the_earlier_report",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    workers = getattr(config, "workerinput", {}).get("workercount", 1)
-    rank = {name: i for i, name in enumerate(LONGEST)}
-    longest = sorted((it for it in items if it.originalname in rank), key=lambda it: rank[it.originalname])
-    rest = [it for it in items if it.originalname not in rank]
-    size, order = len(items) // workers, []
-    for w in range(workers):  # block w: its share of the longest (dealt in turn), then the rest
-        mine = longest[w::workers]
-        take = max(0, size - len(mine)) if w < workers - 1 else len(rest)
-        order += mine + rest[:take]
-        rest = rest[take:]
-    items[:] = order
-
-
 @pytest.fixture(scope="session")
 def fer_dir():
     """FER2013's folder (train/, test/), for the tests that need the real data set."""
@@ -184,8 +149,11 @@ def app_for(display, trained_model, tmp_path):
     made = []
 
     def make(*extra, save_dir=None):
+        # YuNet unless a test names the finder: the cheapest per frame, and the window tests are
+        # about the window (test_detectors.py and the finder test cover each finder).
+        finder = [] if "--detector" in extra else ["--detector", "yunet"]
         root, app = gui.build(["--model", str(trained_model), "--save-dir", str(save_dir or tmp_path / "save"),
-                               "--max-fps", "0", *extra])
+                               "--max-fps", "0", *finder, *extra])
         made.append(root)
         return root, app
 

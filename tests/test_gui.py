@@ -110,17 +110,20 @@ def test_a_bad_model_is_reported_in_the_window(app_for, clip, tmp_path):
     assert app.emotion.name.cget("text") == "no model"
 
 
-def test_face_finder_switches_live_in_the_window(app_for, clip):
-    root, app = app_for("--source", str(clip), "--max-fps", "30")
+def test_face_finder_switches_live_in_the_window(display, trained_model, clip, tmp_path):
+    root, app = gui.build(["--model", str(trained_model), "--save-dir", str(tmp_path / "save"), "--source", str(clip),
+                           "--max-fps", "30"])  # the window's own default finder
     pump(root, lambda: app.faces)
     assert app.controls.detector.get() == WINDOW_DETECTOR
-    app.controls.detector_box.set("blazeface")
+    other = "yunet" if WINDOW_DETECTOR != "yunet" else "blazeface"
+    app.controls.detector_box.set(other)
     app.controls.detector_box.event_generate("<<ComboboxSelected>>")
     root.update()
-    assert app.pipeline.detector_name == "blazeface"
-    assert "face finder: blazeface" in app.status_line.label.cget("text")
+    assert app.pipeline.detector_name == other
+    assert f"face finder: {other}" in app.status_line.label.cget("text")
     before = app.frames_shown
     pump(root, lambda: app.frames_shown > before + 3 and app.faces)
+    app.close()
 
 
 
