@@ -287,7 +287,7 @@ class Strip:
             return
         self._fitted = key
         used = 0
-        for _, photo, label in self.thumbs:
+        for _, _, label in self.thumbs:
             label.pack_forget()
         for _, photo, label in self.thumbs:
             used += photo.width() + 2  # the 1-px border each side

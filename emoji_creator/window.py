@@ -42,7 +42,7 @@ from .labeller import Labeller, Look, label_frame
 from .modes import Mode, Modes
 from .overlay import EmojiMask
 from .panels import MIN_VIEW, VIEW_SIZE, Controls, EmotionPanel, Feed, FolderDialog, StatusLine, Strip
-from .pictures import compose_picture, load_emojis
+from .pictures import MAX_PANEL_FACES, compose_picture, load_emojis
 from .recording import GIF_SECONDS, LEFTOVERS, Recorder
 from .saving import advice, save_picture
 from .sources import FrameSource
@@ -505,8 +505,6 @@ class App:
         largest six of a group), or the frame alone, as the 'Save writes' choice says."""
         if self.controls.save_mode.get() == "frame":
             return self.frame
-        from .pictures import MAX_PANEL_FACES
-
         group = sorted(self.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)[:MAX_PANEL_FACES]
         names = [self.class_names[f.label] for f in sorted(group, key=lambda f: f.box[0])]
         return compose_picture(self.frame, [(self.emoji_sources.get(n), n) for n in names])
