@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from . import UserError
-from .saving import advice, umask
+from .saving import advice, link_unused, umask
 
 CODECS = {".mp4": "mp4v", ".avi": "MJPG"}  # both are in opencv-python's own FFmpeg
 GIF_FPS, GIF_WIDTH, GIF_SECONDS = 10, 320, 15  # the GIF: a shareable size, its first seconds
@@ -43,19 +43,12 @@ def fit_into(frame, size):
 
 
 def link_new(tmp, final, elsewhere):
-    """Hard-link tmp to final, or to final-1, final-2 ... when taken; returns the name it got."""
-    final = Path(final)
-    for n in range(1000):
-        name = final if n == 0 else final.with_name(f"{final.stem}-{n}{final.suffix}")
-        try:
-            os.link(tmp, name)
-            return name
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise UserError(f"could not save the recording into {final.parent}: {exc.strerror or exc}; "
-                            f"{advice(exc, elsewhere)}") from None
-    raise UserError(f"too many recordings named {final.stem}* in {final.parent}")
+    """Give the whole file tmp its own new name beside final (saving.link_unused); returns that name."""
+    try:
+        return link_unused(tmp, final, "recordings")
+    except OSError as exc:
+        raise UserError(f"could not save the recording into {Path(final).parent}: {exc.strerror or exc}; "
+                        f"{advice(exc, elsewhere)}") from None
 
 
 def _temp(folder, suffix, elsewhere):

@@ -67,6 +67,20 @@ def clean_leftovers(folder, pattern=".saving-*.png", older_than=600):
     return n
 
 
+def link_unused(tmp, final, what="files"):
+    """Hard-link tmp to final, or to final's stem -1, -2 ... when taken (a link never replaces a file);
+    returns the name it got. OSError for the caller to word; UserError when a thousand are taken."""
+    final = Path(final)
+    for n in range(1000):
+        name = final if n == 0 else final.with_name(f"{final.stem}-{n}{final.suffix}")
+        try:
+            os.link(tmp, name)
+            return name
+        except FileExistsError:
+            continue
+    raise UserError(f"too many {what} named {final.stem}* in {final.parent}")
+
+
 def save_picture(image_bgr, folder, prefix="emoji", now=None, elsewhere=SAVE_ELSEWHERE):
     """Write image_bgr as PNG into folder (created if missing); returns the new file's Path.
     elsewhere: how the user picks another folder, for the error messages."""
@@ -87,14 +101,7 @@ def save_picture(image_bgr, folder, prefix="emoji", now=None, elsewhere=SAVE_ELS
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; a picture is as readable as any other file
-        for n in range(1000):
-            final = folder / (f"{prefix}-{stamp}.png" if n == 0 else f"{prefix}-{stamp}-{n}.png")
-            try:
-                os.link(tmp, final)  # never replaces an existing file
-                return final
-            except FileExistsError:
-                continue
-        raise UserError(f"too many pictures named {prefix}-{stamp}* in {folder}")
+        return link_unused(tmp, folder / f"{prefix}-{stamp}.png", "pictures")
     except OSError as exc:
         raise UserError(f"could not save into {folder}: {exc.strerror or exc}; {advice(exc, elsewhere)}") from None
     finally:
