@@ -85,7 +85,8 @@ class HaarDetector:
 
     Called with `near` (the boxes of faces already followed), it searches only
     around them, at sizes close to theirs: the live loop's cheap look between
-    full scans (LivePipeline.full_every).
+    full scans (LivePipeline.full_every). `same` says, per followed face, that it
+    still looks as it did: a box found where such a face was is not checked again.
     """
 
     name = "haar"
@@ -100,15 +101,19 @@ class HaarDetector:
     # The check (chosen on benchmarks/live_loop.py --part tune): a box stays when the cascade
     # was sure of it (level weight >= SURE) or an eye shows in its upper part, and a second
     # cascade (frontalface_alt2, trained apart from this one) also finds a face on its crop.
+    # A box with only one eye and no sureness also needs YuNet to see a face on its crop, as
+    # BlazeFace's boxes do: a blurred-noise wall beside a face showed one "eye" and passed both
+    # cascades. The boxes still come from the cascade alone; YuNet only turns some down.
     SURE, AGREE = 5.0, 3  # level weight that needs no eye; neighbours the second cascade needs
     CHECKS = ("haarcascade_eye.xml", "haarcascade_frontalface_alt2.xml")
     NEAR = 0.5  # a local search looks this share of a face's side beyond its box, each way
 
     def __init__(self, path=CASCADE_PATH, min_face=MIN_FACE, check=True):
         self.cascade = self._load(Path(path))
-        self.eye = self.second = None
+        self.eye = self.second = self.third = None
         if check:
             self.eye, self.second = (self._load(Path(cv2.data.haarcascades) / name) for name in self.CHECKS)
+            self.third = YuNetDetector.crop_checker(BlazeFaceDetector.CHECK_PX, BlazeFaceDetector.CHECK_SCORE)
         self.min_face = min_face
 
     @staticmethod
@@ -129,7 +134,7 @@ class HaarDetector:
         s = min(1.0, self.WINDOW / smallest)
         return s, max(24, int(round(smallest * s)))
 
-    def __call__(self, frame, gray=None, near=None):
+    def __call__(self, frame, gray=None, near=None, same=None):
         if gray is None:
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         h, w = gray.shape[:2]
@@ -150,8 +155,10 @@ class HaarDetector:
             for box, weight in zip(np.asarray(boxes, np.float64).reshape(-1, 4), np.ravel(level_weights)):
                 found.append(box / s + (x0, y0, 0, 0))
                 weights.append(weight)
-                # The followed face found again where it was: checked when it first appeared.
-                known.append(near is not None and overlap_of_smaller(found[-1], near[k]) >= NESTED)
+                # The followed face found again where it was, still looking the same: checked when it
+                # first appeared. Whatever took its place (a new face, a wall) is checked afresh.
+                known.append(near is not None and same is not None and same[k]
+                             and overlap_of_smaller(found[-1], near[k]) >= NESTED)
         kept = [b for b, wt, old in zip(found, weights, known) if old or self.looks_like_a_face(gray, b, wt)]
         if not kept:
             return EMPTY, np.zeros(0, np.float32)
@@ -167,14 +174,18 @@ class HaarDetector:
         return x0, y0, x1, y1, max(side, int(0.7 * max(bw, bh) * s)), int(1.4 * max(bw, bh) * s) + 1
 
     def looks_like_a_face(self, gray, box, weight):
-        """The check: (sure, or an eye in the upper 60%) and the second cascade agrees."""
+        """The check: (sure, or an eye in the upper 60%) and the second cascade agrees; with only
+        one eye, YuNet must agree too."""
         if self.eye is None:
             return True
-        if weight < self.SURE and not len(self.eye.detectMultiScale(
-                _patch(gray, box, 96, 0.0, 0.6), 1.1, 2, minSize=(12, 12), maxSize=(48, 48))):
+        eyes = 2 if weight >= self.SURE else len(self.eye.detectMultiScale(
+            _patch(gray, box, 96, 0.0, 0.6), 1.1, 2, minSize=(12, 12), maxSize=(48, 48)))
+        if not eyes:
             return False
-        return len(self.second.detectMultiScale(_patch(gray, box, 48, 0.3), 1.05, self.AGREE, minSize=(33, 33),
-                                                maxSize=(67, 67))) > 0
+        if not len(self.second.detectMultiScale(_patch(gray, box, 48, 0.3), 1.05, self.AGREE, minSize=(33, 33),
+                                                maxSize=(67, 67))):
+            return False
+        return eyes >= 2 or self.third is None or confirmed(self.third, BlazeFaceDetector.CHECK_PX, gray, box)
 
 
 def _patch(gray, box, px, margin, height=1.0):
@@ -188,6 +199,28 @@ def _patch(gray, box, px, margin, height=1.0):
         return np.zeros((1, 1), np.uint8)
     f = px / max(1, w)
     return cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR if f > 1 else cv2.INTER_AREA)
+
+
+def confirmed(checker, px, frame, box):
+    """True when `checker` (YuNetDetector.crop_checker(px, ...)), on the box's own crop grown
+    by half its side each way and scaled to px x px, finds a face whose centre lies in the box.
+    frame: BGR or grey."""
+    x, y, w, h = box
+    m = 0.5 * max(w, h)
+    side = max(w, h) + 2 * m
+    x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
+    s = px / side
+    # The crop as an affine warp: parts outside the frame come out black, no copy of the frame.
+    warp = np.float32([[s, 0, -x0 * s], [0, s, -y0 * s]])
+    crop = cv2.warpAffine(frame, warp, (px, px), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    if crop.ndim == 2:  # a grey frame: YuNet takes three channels
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    _, found = checker.detect(crop)
+    if found is None:
+        return False
+    cx, cy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
+    bx0, by0 = (x - x0) * s, (y - y0) * s
+    return bool(np.any((cx >= bx0) & (cx <= bx0 + w * s) & (cy >= by0) & (cy <= by0 + h * s)))
 
 
 def ssd_anchors(height, width, strides, per_cell=2):
@@ -311,21 +344,7 @@ class BlazeFaceDetector:
 
     def confirmed(self, frame, box):
         """True when YuNet, on the box's own crop, finds a face whose centre lies in the box."""
-        x, y, w, h = box
-        m = 0.5 * max(w, h)
-        side = max(w, h) + 2 * m
-        x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
-        s = self.CHECK_PX / side
-        # The crop as an affine warp: parts outside the frame come out black, no copy of the frame.
-        warp = np.float32([[s, 0, -x0 * s], [0, s, -y0 * s]])
-        crop = cv2.warpAffine(frame, warp, (self.CHECK_PX, self.CHECK_PX), flags=cv2.INTER_AREA if s < 1 else
-                              cv2.INTER_LINEAR)
-        _, found = self.second.detect(crop)
-        if found is None:
-            return False
-        cx, cy = found[:, 0] + found[:, 2] / 2, found[:, 1] + found[:, 3] / 2
-        bx0, by0 = (x - x0) * s, (y - y0) * s
-        return bool(np.any((cx >= bx0) & (cx <= bx0 + w * s) & (cy >= by0) & (cy <= by0 + h * s)))
+        return confirmed(self.second, self.CHECK_PX, frame, box)
 
     def input_size(self, h, w):
         """(scale, input height, input width) for a frame of h x w."""

@@ -153,6 +153,30 @@ class Tracker:
 # Largest change of a 40x30 average of the frame (grey levels) that still counts as the same scene:
 # sensor noise moves it by 1-2, a face coming in by tens.
 SCENE_SAME = 6
+# A change away from the followed faces brings a full scan at most this often (frames): every
+# detecting frame (3) found a little more on benchmarks/live_loop.py --part tune, but a person
+# moving below their face would then cost a full scan every 3 frames; 6 bounds it at half the rate.
+ELSEWHERE_GAP = 6
+
+
+def scene_look(gray):
+    """A 40x30 average of the frame: what changed in the scene, blind to sensor noise."""
+    return cv2.resize(gray, (40, 30), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+
+def changed_elsewhere(look, before, boxes, shape, margin=0.5):
+    """True when the scene changed (a 40x30 cell by more than SCENE_SAME) away from the boxes,
+    each grown by `margin` of its side: something new came in where no face is followed."""
+    if before is None:
+        return True
+    h, w = shape[:2]
+    diff = np.abs(look - before) > SCENE_SAME
+    for x, y, bw, bh in boxes:
+        m = margin * max(bw, bh)
+        c0, c1 = int(max(0, (x - m) * 40 / w)), int(np.ceil(min(w, x + bw + m) * 40 / w))
+        r0, r1 = int(max(0, (y - m) * 30 / h)), int(np.ceil(min(h, y + bh + m) * 30 / h))
+        diff[r0:r1, c0:c1] = False
+    return bool(diff.any())
 
 
 class LivePipeline:
@@ -163,8 +187,10 @@ class LivePipeline:
     face is tracked or a tracked face no longer looks the same (it moved, or
     another took its place); in between, each face keeps its box. A finder
     that can search near the followed faces (Haar) scans the whole frame only
-    every `full_every`-th frame, or when no face is followed: a new face far
-    from the others gets its box within that many frames. With no face
+    every `full_every`-th frame, when no face is followed, or when the scene
+    changed away from the followed faces since the last full scan (at most every
+    ELSEWHERE_GAP frames): a new face far from the others gets its box within
+    a few frames. With no face
     followed, a scene that has not changed since a search found nothing is
     not searched again for `detect_every` frames. Every
     frame's faces are classified, all in one model call.
@@ -183,6 +209,7 @@ class LivePipeline:
         self.tracker = Tracker() if smooth else None
         self.frame_index, self.frame_shape = 0, None
         self.empty_scene = None  # (40x30 look, frame index) of the last frame searched in vain
+        self.full_scan = (None, -10 ** 9)  # (40x30 look, frame index) of the last full scan
         # Loading leaves many long-lived Python objects; a full garbage
         # collection that re-scans them all is slow, and it lands inside some
         # unlucky frame. Freezing moves everything loaded so far out of the
@@ -221,15 +248,27 @@ class LivePipeline:
         if not tracker.tracks:
             # No face followed: a scene unchanged since a search found nothing is not searched
             # again for detect_every frames (a still, empty room costs a third).
-            scene = cv2.resize(gray, (40, 30), interpolation=cv2.INTER_AREA).astype(np.int16)
+            scene = scene_look(gray)
             if (self.empty_scene is not None and self.frame_index - self.empty_scene[1] < self.detect_every
                     and np.abs(scene - self.empty_scene[0]).max() <= SCENE_SAME):
                 return []
+        near = None
         if tracker.tracks and getattr(self.detector, "searches_near", False) and (self.frame_index - 1) % self.full_every:
-            # Between full scans, a finder that can look only around the faces it follows does so.
-            boxes = self.detector(frame, gray, near=[t.box for t in tracker.tracks.values()])[0]
+            near = [t.box for t in tracker.tracks.values()]
+            # Something new where no face is followed (someone stepping in, a face turning to the
+            # camera): scan the whole frame now rather than at the next regular full scan.
+            if (self.frame_index - self.full_scan[1] >= ELSEWHERE_GAP
+                    and changed_elsewhere(scene_look(gray), self.full_scan[0], near, gray.shape)):
+                near = None
+        if near is not None:
+            # Between full scans, a finder that can look only around the faces it follows does so;
+            # it need not check again a face that still looks as it did.
+            looks = [signature(c) for c in crop_faces(gray, near)]
+            same = [changed(look, t.look) <= tracker.same for look, t in zip(looks, tracker.tracks.values())]
+            boxes = self.detector(frame, gray, near=near, same=same)[0]
         else:
             boxes = self.detector(frame, gray)[0]
+            self.full_scan = (scene_look(gray) if scene is None else scene, self.frame_index)
         candidates, carried = tracker.candidates(boxes)
         self.empty_scene = (scene, self.frame_index) if scene is not None and not candidates else None
         if not candidates:

@@ -8,6 +8,7 @@ nothing passes in CI by being skipped.
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# A suite started in the background (`pytest &` from a script) inherits Ctrl-C ignored, and so would
+# every program a test starts: the tests that press Ctrl-C on one want it heard, as from a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 from emoji_creator import CLASSES, UserError  # noqa: E402
 

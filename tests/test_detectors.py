@@ -205,9 +205,9 @@ def test_haar_searches_only_near_followed_faces_between_full_scans(trained_model
     calls = []
     search = pipeline.detector.__call__
 
-    def spy(frame, gray=None, near=None):
+    def spy(frame, gray=None, near=None, same=None):
         calls.append(near is not None)
-        return search(frame, gray, near)
+        return search(frame, gray, near, same)
 
     monkeypatch.setattr(pipeline, "detector", spy)
     spy.searches_near = True
@@ -231,3 +231,37 @@ def test_blazeface_s_check_drops_boxes_on_a_textured_wall(faces):
     assert sum(len(checked(w)[0]) for w in walls) == 0
     kept = sum(near_face((220, 140, 200, 200), checked(compose(face, face_px=200))[0]) for _, face in faces)
     assert kept >= len(faces) - 2  # and the faces stay
+
+
+def test_a_box_where_a_followed_face_was_is_checked_again_unless_it_still_looks_the_same():
+    """Between full scans Haar searches around the faces it follows and trusts a box found where
+    one was; that trust holds only while the face still looks the same (the pipeline says so)."""
+    # A man in a fur collar: the cascade also boxes the fur on his shoulder, which the check turns down.
+    photo = cv2.imread(str(Path(__file__).resolve().parent.parent / "benchmarks" / "photos" / "johnsnow_test1.jpg"))
+    raw, checked = HaarDetector(check=False), HaarDetector()
+    kept = [tuple(b) for b in checked(photo)[0]]
+    turned_down = [b for b in raw(photo)[0] if not any(near_face(b, [k]) for k in kept)
+                   and near_face(b, raw(photo, near=[b])[0])]
+    assert turned_down, "the photo no longer shows a box the check turns down"
+    box = turned_down[0]
+    assert near_face(box, checked(photo, near=[box], same=[True])[0])
+    assert not near_face(box, checked(photo, near=[box], same=[False])[0])
+
+
+def test_a_new_face_away_from_the_followed_one_is_boxed_before_the_next_full_scan(trained_model, faces):
+    """A change in the scene where no face is followed (someone steps in) brings a full scan on
+    the next detecting frame, not `full_every` frames later."""
+    from emoji_creator.live import LivePipeline
+
+    found = [f for _, f in faces if len(HaarDetector()(compose(f, face_px=150, offset=(-150, 0)))[0]) == 1
+             and len(HaarDetector()(compose(f, face_px=150, offset=(150, 0)))[0]) == 1]
+    assert len(found) >= 2, "need two faces Haar finds in either place"
+    one = compose(found[0], face_px=150, offset=(-150, 0))
+    two = one.copy()
+    right = compose(found[1], face_px=150, offset=(150, 0))
+    two[:, 320:] = right[:, 320:]
+    pipeline = LivePipeline(trained_model, detect_every=3, full_every=1000)
+    assert [len(pipeline.process(one)) for _ in range(6)] == [1] * 6
+    shown = [len(pipeline.process(two)) for _ in range(6)]
+    assert 2 in shown[:3], shown  # on the next detecting frame
+    assert shown[-1] == 2
