@@ -110,9 +110,19 @@ def make_folder_dataset(fer_dir, dest, per_class_train=10, per_class_test=4):
     return dest
 
 
+def train_eagerly():
+    """Trainings inside the test process run their steps eagerly: on the tiny set, tracing the
+    training step into a graph costs more than the epochs it would speed up. The tests that
+    start train.py as a program (Ctrl-C, kills, full disks, devices) still train it compiled."""
+    import tensorflow as tf
+
+    tf.config.run_functions_eagerly(True)
+
+
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
     """A read-only template: copy it (make_folder_dataset) before changing anything."""
+    train_eagerly()  # every in-process training test trains on this set or a copy of it
     found, _ = find_fer()
     return make_folder_dataset(found, tmp_path_factory.mktemp("tiny_data"))
 
