@@ -265,3 +265,21 @@ def test_a_new_face_away_from_the_followed_one_is_boxed_before_the_next_full_sca
     shown = [len(pipeline.process(two)) for _ in range(6)]
     assert 2 in shown[:3], shown  # on the next detecting frame
     assert shown[-1] == 2
+
+
+def test_haar_s_doubtful_boxes_need_yunet_so_a_textured_wall_gets_none(faces):
+    """Blurred noise: a few of Haar's boxes on it show one "eye" and pass the second cascade;
+    YuNet, asked about such doubtful boxes, turns them down, and the faces stay."""
+    cascades_only, checked = HaarDetector(), HaarDetector()
+    cascades_only.third = None  # as if YuNet's file were missing: the two cascades alone
+    walls = []
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        bg = cv2.GaussianBlur(rng.uniform(0, 255, (480, 640)).astype(np.float32), (0, 0), 10)
+        bg = (bg - bg.mean()) * (25 / (bg.std() + 1e-6)) + 110
+        walls.append(cv2.cvtColor(np.clip(bg, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
+    assert sum(len(cascades_only(w)[0]) for w in walls) >= 1, "the wall no longer shows what YuNet is for"
+    assert sum(len(checked(w)[0]) for w in walls) == 0
+    kept = sum(near_face((220, 140, 200, 200), checked(compose(face, face_px=200))[0]) for _, face in faces)
+    assert kept == sum(near_face((220, 140, 200, 200), cascades_only(compose(face, face_px=200))[0])
+                       for _, face in faces)
