@@ -218,15 +218,21 @@ def test_haar_searches_only_near_followed_faces_between_full_scans(trained_model
     assert calls == [False, True, True, True, False, True, True, True]
 
 
-def test_blazeface_s_check_drops_boxes_on_a_textured_wall(faces):
-    """Blurred noise, the enlarged scene's wall: BlazeFace alone boxes it; YuNet's second opinion does not."""
-    raw, checked = BlazeFaceDetector(check=False), BlazeFaceDetector()
+def textured_walls(n):
+    """n 640x480 frames of blurred noise, the enlarged scene's wall (clip.enlarged_frames)."""
     walls = []
-    for seed in range(10):
+    for seed in range(n):
         rng = np.random.default_rng(seed)
         bg = cv2.GaussianBlur(rng.uniform(0, 255, (480, 640)).astype(np.float32), (0, 0), 10)
         bg = (bg - bg.mean()) * (25 / (bg.std() + 1e-6)) + 110
         walls.append(cv2.cvtColor(np.clip(bg, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
+    return walls
+
+
+def test_blazeface_s_check_drops_boxes_on_a_textured_wall(faces):
+    """Blurred noise, the enlarged scene's wall: BlazeFace alone boxes it; YuNet's second opinion does not."""
+    raw, checked = BlazeFaceDetector(check=False), BlazeFaceDetector()
+    walls = textured_walls(10)
     assert sum(len(raw(w)[0]) for w in walls) >= 3, "the wall no longer shows what the check is for"
     assert sum(len(checked(w)[0]) for w in walls) == 0
     kept = sum(near_face((220, 140, 200, 200), checked(compose(face, face_px=200))[0]) for _, face in faces)
@@ -272,12 +278,7 @@ def test_haar_s_doubtful_boxes_need_yunet_so_a_textured_wall_gets_none(faces):
     YuNet, asked about such doubtful boxes, turns them down, and the faces stay."""
     cascades_only, checked = HaarDetector(), HaarDetector()
     cascades_only.third = None  # as if YuNet's file were missing: the two cascades alone
-    walls = []
-    for seed in range(30):
-        rng = np.random.default_rng(seed)
-        bg = cv2.GaussianBlur(rng.uniform(0, 255, (480, 640)).astype(np.float32), (0, 0), 10)
-        bg = (bg - bg.mean()) * (25 / (bg.std() + 1e-6)) + 110
-        walls.append(cv2.cvtColor(np.clip(bg, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
+    walls = textured_walls(30)
     assert sum(len(cascades_only(w)[0]) for w in walls) >= 1, "the wall no longer shows what YuNet is for"
     assert sum(len(checked(w)[0]) for w in walls) == 0
     kept = sum(near_face((220, 140, 200, 200), checked(compose(face, face_px=200))[0]) for _, face in faces)
