@@ -34,6 +34,11 @@ NESTED = 0.6
 EMPTY = np.zeros((0, 4), np.int32)
 
 
+class FinderMissing(UserError):
+    """A face finder's model file (or its check's) is missing or damaged: the window says
+    "no face finder" rather than "no model"."""
+
+
 def scale_boxes(boxes, factor, frame_shape, shift=0.0):
     """Square boxes (x, y, w, h): each box grown or shrunk about its centre by `factor`,
     moved down by `shift` of its height (up when negative), clipped to the frame."""
@@ -123,7 +128,7 @@ class HaarDetector:
         except (cv2.error, SystemError):  # a file that is XML but not a cascade
             cascade = None
         if cascade is None or cascade.empty():
-            raise UserError(f"face detector {path} is missing or unreadable: restore "
+            raise FinderMissing(f"face detector {path} is missing or unreadable: restore "
                             f"haarcascade_frontalface_default.xml from git (it ships with OpenCV 4.x), "
                             f"or reinstall opencv-python (pip install -r requirements.txt)")
         return cascade
@@ -185,7 +190,7 @@ class HaarDetector:
         if not len(self.second.detectMultiScale(_patch(gray, box, 48, 0.3), 1.05, self.AGREE, minSize=(33, 33),
                                                 maxSize=(67, 67))):
             return False
-        return eyes >= 2 or self.third is None or confirmed(self.third, BlazeFaceDetector.CHECK_PX, gray, box)
+        return eyes >= 2 or confirmed(self.third, BlazeFaceDetector.CHECK_PX, gray, box)
 
 
 def _patch(gray, box, px, margin, height=1.0):
@@ -333,7 +338,7 @@ class BlazeFaceDetector:
             inp, outs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
             assert tuple(inp[0]["shape"]) == (1, 256, 256, 3) and len(outs) == 2
         except Exception:  # missing file, not a model, or not this model
-            raise UserError(f"face detector {path} is missing or not BlazeFace's back-camera model: "
+            raise FinderMissing(f"face detector {path} is missing or not BlazeFace's back-camera model: "
                             f"restore models/face_detection_back.tflite from git, or use --detector haar") from None
         self.input_index = inp[0]["index"]
         by_size = sorted(outs, key=lambda d: d["shape"][-1])  # (1, n, 1) scores, (1, n, 16) boxes
@@ -412,22 +417,29 @@ class YuNetDetector:
             except (cv2.error, SystemError):
                 self.detector = None
         if self.detector is None:
-            raise UserError(f"face detector {path} is missing or not YuNet's ONNX model: restore "
+            raise FinderMissing(f"face detector {path} is missing or not YuNet's ONNX model: restore "
                             f"models/face_detection_yunet_2023mar.onnx from git, or use --detector haar")
         self.min_face, self.size = min_face, (64, 64)
 
     @staticmethod
-    def crop_checker(px, min_score, path=YUNET_PATH):
-        """A YuNet for px x px crops (BlazeFace's second opinion); None when its file is missing."""
+    def crop_checker(px, min_score, path=None):
+        """A YuNet for px x px crops: the check of BlazeFace's boxes and of Haar's doubtful ones.
+        A missing or damaged file is one UserError line, as for the finders' own models."""
         from .files import is_regular
 
-        if not is_regular(path):
-            return None
-        try:
-            with native_stderr_quiet():
-                return cv2.FaceDetectorYN.create(str(path), "", (px, px), min_score, 0.3, 50)
-        except (cv2.error, SystemError):
-            return None
+        path = Path(YUNET_PATH if path is None else path)
+        checker = None
+        if is_regular(path):
+            try:
+                with native_stderr_quiet():
+                    checker = cv2.FaceDetectorYN.create(str(path), "", (px, px), min_score, 0.3, 50)
+                    checker.detect(np.zeros((px, px, 3), np.uint8))  # a damaged net fails here, once
+            except (cv2.error, SystemError):
+                checker = None
+        if checker is None:
+            raise FinderMissing(f"face check {path} is missing or not YuNet's ONNX model (haar and blazeface check "
+                            f"their boxes with it): restore models/face_detection_yunet_2023mar.onnx from git")
+        return checker
 
     def __call__(self, frame, gray=None):
         h, w = frame.shape[:2]

@@ -84,7 +84,7 @@ class App:
         self.mirror, self.loop = mirror, loop
         self.countdown_back, self.countdown_until = None, 0.0  # the self-timer: the mode it returns to
         self.recorder, self.finishing, self.recordings = None, None, []  # recording; being written; written
-        self.pipeline, self.load_error = None, None
+        self.pipeline, self.load_error, self.load_title = None, None, "no model"
         self.save_dir, self.emoji_dir = Path(save_dir or DEFAULT_SAVE_DIR), Path(emoji_dir)
         self.class_names = CLASSES
         self.max_fps = max_fps  # None: a file's own frame rate; 0: as fast as possible
@@ -242,10 +242,13 @@ class App:
 
     # -- the model, loaded off the Tk thread --------------------------------
     def _load(self, make_pipeline, detector):
+        from .detectors import FinderMissing
+
         try:
             self.pipeline = make_pipeline(detector)
         except UserError as exc:
             self.load_error = str(exc)
+            self.load_title = "no face finder" if isinstance(exc, FinderMissing) else "no model"
         except Exception as exc:  # anything else still reaches the window, not a silent thread death
             self.load_error = f"the model could not be loaded ({type(exc).__name__}: {exc})"
 
@@ -369,7 +372,7 @@ class App:
         if self.pipeline is None and self.loader is not None and not self.loader.is_alive():
             self.loader = None
             if self.load_error:
-                self.emotion.set_text("no model")
+                self.emotion.set_text(self.load_title)
                 self.say(self.load_error, error=True)
                 self._going()
         elif self.pipeline is not None and self.loader is not None:

@@ -273,14 +273,31 @@ def test_a_new_face_away_from_the_followed_one_is_boxed_before_the_next_full_sca
     assert shown[-1] == 2
 
 
-def test_haar_s_doubtful_boxes_need_yunet_so_a_textured_wall_gets_none(faces):
+def test_haar_s_doubtful_boxes_need_yunet_so_a_textured_wall_gets_none(faces, monkeypatch):
     """Blurred noise: a few of Haar's boxes on it show one "eye" and pass the second cascade;
     YuNet, asked about such doubtful boxes, turns them down, and the faces stay."""
-    cascades_only, checked = HaarDetector(), HaarDetector()
-    cascades_only.third = None  # as if YuNet's file were missing: the two cascades alone
-    walls = textured_walls(30)
-    assert sum(len(cascades_only(w)[0]) for w in walls) >= 1, "the wall no longer shows what YuNet is for"
-    assert sum(len(checked(w)[0]) for w in walls) == 0
-    kept = sum(near_face((220, 140, 200, 200), checked(compose(face, face_px=200))[0]) for _, face in faces)
-    assert kept == sum(near_face((220, 140, 200, 200), cascades_only(compose(face, face_px=200))[0])
-                       for _, face in faces)
+    from emoji_creator import detectors
+
+    haar, walls = HaarDetector(), textured_walls(30)
+    shown = [compose(face, face_px=200) for _, face in faces]
+
+    def found(frames):
+        return [len(haar(f)[0]) for f in frames], sum(near_face((220, 140, 200, 200), haar(f)[0]) for f in shown)
+
+    with monkeypatch.context() as m:
+        m.setattr(detectors, "confirmed", lambda *args: True)  # the two cascades alone
+        on_walls, faces_kept = found(walls)
+    assert sum(on_walls) >= 1, "the wall no longer shows what YuNet is for"
+    assert found(walls) == ([0] * len(walls), faces_kept)
+
+
+def test_haar_and_blazeface_need_yunet_s_file_for_their_check(tmp_path, monkeypatch):
+    from emoji_creator import detectors
+
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x08\x01not an onnx model" * 100)
+    for path in (tmp_path / "gone.onnx", bad, tmp_path):
+        monkeypatch.setattr(detectors, "YUNET_PATH", path)
+        for name in ("haar", "blazeface"):
+            with pytest.raises(UserError, match="restore models/face_detection_yunet_2023mar.onnx"):
+                make_detector(name)

@@ -110,6 +110,16 @@ def test_a_bad_model_is_reported_in_the_window(app_for, clip, tmp_path):
     assert app.emotion.name.cget("text") == "no model"
 
 
+def test_a_missing_face_check_is_reported_in_the_window(app_for, clip, tmp_path, monkeypatch):
+    from emoji_creator import detectors
+
+    monkeypatch.setattr(detectors, "YUNET_PATH", tmp_path / "gone.onnx")
+    root, app = app_for("--source", str(clip), "--detector", "blazeface")
+    pump(root, lambda: app.load_error is not None and app.loader is None)
+    assert "restore models/face_detection_yunet_2023mar.onnx" in app.status_line.label.cget("text")
+    assert app.emotion.name.cget("text") == "no face finder"
+
+
 def test_face_finder_switches_live_in_the_window(display, trained_model, clip, tmp_path):
     root, app = gui.build(["--model", str(trained_model), "--save-dir", str(tmp_path / "save"), "--source", str(clip),
                            "--max-fps", "30"])  # the window's own default finder
