@@ -216,6 +216,13 @@ class LivePipeline:
         # collector's sight, so the frame loop only pays for its own garbage.
         gc.freeze()
 
+    def restart(self, frames_before=0):
+        """Forget every face and scene, as on a new source, as if `frames_before` frames had been
+        seen: where the regular full scans fall (benchmarks/live_loop.py --shifts)."""
+        if self.tracker is not None:
+            self.tracker.reset()
+        self.frame_index, self.empty_scene, self.full_scan = frames_before, None, (None, -10 ** 9)
+
     def set_detector(self, name):
         """Switch the face finder (raises UserError if its model cannot be loaded)."""
         self.detector = make_detector(name, self.min_face)
