@@ -322,14 +322,13 @@ class BlazeFaceDetector:
     BOX_SCALE = 1.0
     BOX_SHIFT = -0.05  # of the box's height
     # A second opinion on each box: YuNet on the box's own crop (grown by half its side each way,
-    # CHECK_PX a side) must find a face centred in the box. BlazeFace alone boxed textured walls
+    # scaled to each of CHECK_PXS a side) must find a face centred in the box. BlazeFace alone boxed textured walls
     # (blurred noise), some at scores over 0.9, so no threshold of its own tells them from faces.
-    # The crop is looked at twice, at CHECK_PX and CHECK_PX2: a wall's noise now and then reached
+    # The crop is looked at twice, at both sizes: a wall's noise now and then reached
     # YuNet's score at one size (any score up to 0.6 on the tuning part, 0.65 on the report part's
     # five schedule shifts), never at both. 160 and 120 px at 0.5: the most faces kept on
     # benchmarks/live_loop.py --part tune with no box on no face (docs/history.md).
-    CHECK_PX, CHECK_SCORE = 160, 0.5
-    CHECK_PX2 = 120
+    CHECK_PXS, CHECK_SCORE = (160, 120), 0.5
 
     def __init__(self, path=BLAZEFACE_PATH, min_face=MIN_FACE, min_score=0.7, threads=2, check=True):
         path = Path(path)
@@ -349,14 +348,13 @@ class BlazeFaceDetector:
         self.score_index, self.box_index = by_size[0]["index"], by_size[1]["index"]
         self.min_face, self.min_score = min_face, min_score
         self.shape, self.anchors, self.canvas = None, None, None
-        self.second = YuNetDetector.crop_checker(self.CHECK_PX, self.CHECK_SCORE) if check else None
-        self.second2 = YuNetDetector.crop_checker(self.CHECK_PX2, self.CHECK_SCORE) if check and self.CHECK_PX2 else None
+        # (size, YuNet for crops of that size) per look; none without the check
+        self.checks = [(px, YuNetDetector.crop_checker(px, self.CHECK_SCORE)) for px in self.CHECK_PXS] if check else []
 
     def confirmed(self, frame, box):
-        """True when YuNet, on the box's own crop at CHECK_PX and again at CHECK_PX2, finds a face
-        whose centre lies in the box."""
-        return (confirmed(self.second, self.CHECK_PX, frame, box)
-                and (self.second2 is None or confirmed(self.second2, self.CHECK_PX2, frame, box)))
+        """True when YuNet, on the box's own crop at each of CHECK_PXS, finds a face whose centre
+        lies in the box."""
+        return all(confirmed(checker, px, frame, box) for px, checker in self.checks)
 
     def input_size(self, h, w):
         """(scale, input height, input width) for a frame of h x w."""
@@ -390,7 +388,7 @@ class BlazeFaceDetector:
         corners = boxes * [iw, ih, iw, ih] / s  # model input 0..1 -> frame pixels
         xywh = np.column_stack([corners[:, :2], corners[:, 2:] - corners[:, :2]])
         keep = np.minimum(xywh[:, 2], xywh[:, 3]) * self.BOX_SCALE >= 0.8 * self.min_face * min(h, w)
-        if self.second is not None:
+        if self.checks:
             bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
             keep &= np.array([k and self.confirmed(bgr, b) for k, b in zip(keep, xywh)], bool)
         boxes, scores = merge_nested(xywh[keep], scores[keep])

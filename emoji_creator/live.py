@@ -109,9 +109,14 @@ class Tracker:
                           for b in map(tuple, boxes))]
         return [tuple(map(int, b)) for b in boxes] + [self.tracks[t].box for t in carried], carried
 
+    def still_same(self, looks):
+        """Per track (self.tracks order), whether its face is still under its box, given the
+        signatures of the crops under the boxes now."""
+        return [changed(look, t.look) <= self.same for look, t in zip(looks, self.tracks.values())]
+
     def looks_same(self, looks):
         """True when every track's face is still under its box (signatures in self.tracks order)."""
-        return all(changed(look, t.look) <= self.same for look, t in zip(looks, self.tracks.values()))
+        return all(self.still_same(looks))
 
     def update(self, boxes, crops, probs, carried=(), detected=True, looks=None):
         """boxes: the detections then the carried boxes (as candidates() gave), with their
@@ -259,23 +264,23 @@ class LivePipeline:
             if (self.empty_scene is not None and self.frame_index - self.empty_scene[1] < self.detect_every
                     and np.abs(scene - self.empty_scene[0]).max() <= SCENE_SAME):
                 return []
-        near = None
+        near, look = None, scene  # look: the frame's 40x30 average, once computed
         if tracker.tracks and getattr(self.detector, "searches_near", False) and (self.frame_index - 1) % self.full_every:
             near = [t.box for t in tracker.tracks.values()]
             # Something new where no face is followed (someone stepping in, a face turning to the
             # camera): scan the whole frame now rather than at the next regular full scan.
-            if (self.frame_index - self.full_scan[1] >= ELSEWHERE_GAP
-                    and changed_elsewhere(scene_look(gray), self.full_scan[0], near, gray.shape)):
-                near = None
+            if self.frame_index - self.full_scan[1] >= ELSEWHERE_GAP:
+                look = scene_look(gray)
+                if changed_elsewhere(look, self.full_scan[0], near, gray.shape):
+                    near = None
         if near is not None:
             # Between full scans, a finder that can look only around the faces it follows does so;
             # it need not check again a face that still looks as it did.
-            looks = [signature(c) for c in crop_faces(gray, near)]
-            same = [changed(look, t.look) <= tracker.same for look, t in zip(looks, tracker.tracks.values())]
+            same = tracker.still_same([signature(c) for c in crop_faces(gray, near)])
             boxes = self.detector(frame, gray, near=near, same=same)[0]
         else:
             boxes = self.detector(frame, gray)[0]
-            self.full_scan = (scene_look(gray) if scene is None else scene, self.frame_index)
+            self.full_scan = (scene_look(gray) if look is None else look, self.frame_index)
         candidates, carried = tracker.candidates(boxes)
         self.empty_scene = (scene, self.frame_index) if scene is not None and not candidates else None
         if not candidates:

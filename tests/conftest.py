@@ -113,7 +113,7 @@ def make_folder_dataset(fer_dir, dest, per_class_train=10, per_class_test=4):
 def train_eagerly():
     """Trainings inside the test process run their steps eagerly: on the tiny set, tracing the
     training step into a graph costs more than the epochs it would speed up. The tests that
-    start train.py as a program (Ctrl-C, kills, full disks, devices) still train it compiled."""
+    start train.py as a program (Ctrl-C, SIGTERM, kills, devices) still train it compiled."""
     import tensorflow as tf
 
     tf.config.run_functions_eagerly(True)
