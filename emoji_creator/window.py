@@ -527,7 +527,7 @@ class App:
         self.saved.append(path)
         self.strip.add(path, Image.fromarray(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB)))
         self.feed.flash(closed=lambda: self.closed)
-        self.say(f"saved {path.name} in {path.parent} (click its thumbnail below to open it)")
+        self.say(f"saved {path.name} in {path.parent} (click its thumbnail above to open it)")
         return path
 
     def open_picture(self, path):
