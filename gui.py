@@ -2,7 +2,7 @@
 
     python gui.py                          # camera 0
     python gui.py --source clip.mp4        # a video file, an image or a folder of images
-    python gui.py --detector haar          # the classic cascade (the window uses YuNet; also a choice there)
+    python gui.py --detector haar          # the classic cascade (the window defaults to blazeface; also a choice there)
     python gui.py --save-dir ~/Pictures    # where Save writes (default: save/, or the last one chosen)
     python gui.py --source demo.avi --loop # a video played again and again
 
@@ -70,8 +70,8 @@ def build(argv=None):
     import tkinter as tk
 
     from emoji_creator.live import LivePipeline
-    from emoji_creator.settings import Settings
-    from emoji_creator.window import App
+    from emoji_creator.window.settings import Settings
+    from emoji_creator.window.app import App
 
     def make_pipeline(detector):
         return LivePipeline(args.model, detector=detector, min_face=args.min_face)
@@ -146,12 +146,13 @@ def main(argv=None):
         root.mainloop()
     except KeyboardInterrupt:  # Ctrl-C in the terminal: close as the Quit button does
         app.close()
-    elapsed = time.perf_counter() - app.started
-    if app.load_error:
-        print(f"error: {app.load_error}", file=sys.stderr)
+    elapsed = time.perf_counter() - app.stats.started
+    if app.flow.load_error:
+        print(f"error: {app.flow.load_error}", file=sys.stderr)
         return 2
-    recorded = f", {len(app.recordings)} recording(s)" if app.recordings else ""
-    print(f"{app.frames_shown} frames shown, {saved_summary(app.saved)}{recorded}, {elapsed:.0f} s")
+    recordings = app.shutter.recording.recordings
+    recorded = f", {len(recordings)} recording(s)" if recordings else ""
+    print(f"{app.stats.frames_shown} frames shown, {saved_summary(app.save_folder.saved)}{recorded}, {elapsed:.0f} s")
     return 0
 
 

@@ -59,17 +59,16 @@ def window_closed(cv2):
 
 def open_recording(path, source, inputs):
     """The --record video, checked before any work: a new file, never an input of the run."""
-    import cv2
-
     from emoji_creator.files import check_writes, kind
     from emoji_creator.recording import VideoFile
 
     check_writes([("--record", path)], inputs)
     if kind(path) != "missing":
         raise UserError(f"--record {path} already exists: pick a new name (nothing is overwritten)")
-    fps = source.cap.get(cv2.CAP_PROP_FPS) if source.cap is not None else 0
-    # A video keeps its own rate; a camera its usual 30; a folder of pictures shows each for half a second.
-    fps = fps if 0 < fps <= 240 else (30 if source.is_camera or source.images is None else 2)
+    # A video keeps its own rate, an animation its frames' timing; a camera its usual 30; a folder of
+    # pictures shows each for half a second.
+    period = source.period_ms()
+    fps = source.fps() or (30 if source.is_camera else 1000 / period if period else 2)
     return lambda frame: VideoFile(path, fps, (frame.shape[1], frame.shape[0]))
 
 
@@ -93,113 +92,153 @@ class Terminated(Exception):
     """SIGTERM: end like Ctrl-C, with the log flushed and the summary printed."""
 
 
+class Run:
+    """One useIt.py run: the source, what it writes (log, recording), and the counts the summary prints."""
+
+    def __init__(self, args):
+        self.args, self.show = args, not args.no_window
+        self.source = self.log_file = self.log = self.video = self.make_video = self.mask = None
+        self.frames = self.faces_seen = 0
+        self.started = self.stopped = None  # the frame loop's clock: the summary's frames per second
+
+    def open(self):
+        """The source first (a wrong source is reported before the model loads), then every output is
+        checked against every input, then the model."""
+        from emoji_creator.files import check_writes
+        from emoji_creator.live import LivePipeline
+        from emoji_creator.runtime import cache_path
+        from emoji_creator.sources import FrameSource
+
+        args = self.args
+        self.source = FrameSource(args.source)
+        # The compiled cache is written beside the model: never over the source.
+        check_writes([("the model's compiled cache", cache_path(args.model))], [("the source", self.source.path)])
+        inputs = [("the source", self.source.path), ("--model", args.model),
+                  ("the model's compiled cache", cache_path(args.model)), ("--log", args.log)]
+        if args.record:
+            self.make_video = open_recording(args.record, self.source, inputs)
+        if args.log:
+            self.log_file = open_log(args.log, inputs[:3] + [("--record", args.record)])
+        if args.mask:
+            from emoji_creator.overlay import EmojiMask
+            from emoji_creator.pictures import load_emojis
+
+            self.mask = EmojiMask(load_emojis(size=None)[0])  # a missing emoji file: that face keeps its label
+        self.pipeline = LivePipeline(args.model, detector=args.detector, min_face=args.min_face)
+        if self.log_file is not None:
+            self.log = csv.writer(self.log_file)
+            self.log.writerow(LOG_COLUMNS + list(self.pipeline.class_names))
+        self.started = time.perf_counter()
+
+    def label(self, frame):
+        """One frame: faces found and labelled, logged, recorded and shown; returns the drawn frame."""
+        import cv2
+
+        args, pipeline = self.args, self.pipeline
+        if args.mirror:
+            frame = cv2.flip(frame, 1)
+        if not self.source.moving:
+            pipeline.restart()  # each still alone: no face followed, no label carried from the last photo
+        faces = pipeline.process(frame)
+        if self.log is not None:
+            for face in faces:
+                self.log.writerow([self.frames, *map(int, face.box), pipeline.class_names[face.label],
+                                   f"{face.confidence:.4f}", *(f"{p:.4f}" for p in face.probs)])
+            self.log_file.flush()  # a kill loses at most the frame being written
+        self.frames += 1
+        self.faces_seen += len(faces)
+        if not (self.show or self.make_video):
+            return None
+        drawn = draw(frame, faces, pipeline.class_names, self.mask)
+        if self.make_video:
+            self.video = self.video or self.make_video(drawn)
+            self.video.write(drawn)
+        return drawn
+
+    def loop(self):
+        """Read, label and show until the source ends, --max-frames, or q/Esc; returns the last frame shown
+        when the source ended by itself (to linger on), else None."""
+        try:
+            return self._frames()
+        finally:
+            self.stopped = time.perf_counter()
+
+    def _frames(self):
+        import cv2
+
+        last = None
+        while self.args.max_frames is None or self.frames < self.args.max_frames:
+            frame = self.source.read()
+            if frame is None:
+                if self.source.ended:
+                    return last
+                time.sleep(0.01)  # a camera hiccup: FrameSource gives up after its grace period
+                continue
+            last = self.label(frame)
+            if self.show:
+                cv2.imshow(WINDOW, last)
+                if cv2.waitKey(1) & 0xFF in (ord("q"), 27) or window_closed(cv2):
+                    return None
+        return None  # stopped by --max-frames: nothing to linger on
+
+    def linger(self, last):
+        """A finished video or image stays on screen until the user is done with it."""
+        import cv2
+
+        cv2.putText(last, f"end of {self.source.name} - press q", (10, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
+                    (0, 0, 255), 2, cv2.LINE_AA)
+        cv2.imshow(WINDOW, last)
+        while not window_closed(cv2) and cv2.waitKey(100) & 0xFF not in (ord("q"), 27):
+            pass
+
+    def close(self):
+        if self.source is not None:
+            self.source.release()
+        if self.log_file is not None:
+            try:
+                self.log_file.close()
+            except OSError:
+                pass
+        if self.show:
+            import cv2
+
+            cv2.destroyAllWindows()
+
+
 def main(argv=None):
     args = parse_args(argv)
     quiet_libraries(args.verbose)
-    show = not args.no_window
-    if show and not has_display():
+    if not args.no_window and not has_display():
         print("error: no display to open a window on: run with --no-window (and --log FILE.csv)", file=sys.stderr)
         return 2
-    import cv2
-
-    from emoji_creator.live import LivePipeline
-    from emoji_creator.sources import FrameSource
-
-    source = log_file = video = make_video = mask = None
-    frames = faces_seen = 0
-    status = 0
-    started = time.perf_counter()
+    run, status = Run(args), 0
 
     def on_term(signum, frame):
         raise Terminated()
     old_term = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
     try:
-        source = FrameSource(args.source)  # first: a wrong source is reported before the model loads
-        from emoji_creator.files import check_writes
-        from emoji_creator.runtime import cache_path
-
-        # The compiled cache is written beside the model: never over the source.
-        check_writes([("the model's compiled cache", cache_path(args.model))], [("the source", source.path)])
-        inputs = [("the source", source.path), ("--model", args.model),
-                  ("the model's compiled cache", cache_path(args.model)), ("--log", args.log)]
-        if args.record:
-            make_video = open_recording(args.record, source, inputs)
-        if args.log:
-            log_file = open_log(args.log, inputs[:3] + [("--record", args.record)])
-        if args.mask:
-            from emoji_creator.overlay import EmojiMask
-            from emoji_creator.pictures import load_emojis
-
-            mask = EmojiMask(load_emojis(size=None)[0])  # a missing emoji file: that face keeps its label
-        pipeline = LivePipeline(args.model, detector=args.detector, min_face=args.min_face)
-        if log_file is not None:
-            log = csv.writer(log_file)
-            log.writerow(LOG_COLUMNS + list(pipeline.class_names))
-        started = time.perf_counter()
-        frame = last = None
-        while args.max_frames is None or frames < args.max_frames:
-            frame = source.read()
-            if frame is None:
-                if source.ended:
-                    break
-                time.sleep(0.01)  # a camera hiccup: FrameSource gives up after its grace period
-                continue
-            if args.mirror:
-                frame = cv2.flip(frame, 1)
-            faces = pipeline.process(frame)
-            if log_file is not None:
-                for face in faces:
-                    log.writerow([frames, *map(int, face.box), pipeline.class_names[face.label],
-                                  f"{face.confidence:.4f}", *(f"{p:.4f}" for p in face.probs)])
-                log_file.flush()  # a kill loses at most the frame being written
-            frames += 1
-            faces_seen += len(faces)
-            if show or make_video:
-                last = draw(frame, faces, pipeline.class_names, mask)
-            if make_video:
-                video = video or make_video(last)
-                video.write(last)
-            if show:
-                cv2.imshow(WINDOW, last)
-                if cv2.waitKey(1) & 0xFF in (ord("q"), 27) or window_closed(cv2):
-                    break
-        else:
-            last = None  # stopped by --max-frames: nothing to linger on
-        elapsed = time.perf_counter() - started
-        if show and last is not None and source.ended and not source.is_camera:
-            # A finished video or image stays on screen until the user is done with it.
-            cv2.putText(last, f"end of {source.name} - press q", (10, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
-                        (0, 0, 255), 2, cv2.LINE_AA)
-            cv2.imshow(WINDOW, last)
-            while not window_closed(cv2) and cv2.waitKey(100) & 0xFF not in (ord("q"), 27):
-                pass
+        run.open()
+        last = run.loop()
+        if run.show and last is not None:
+            run.linger(last)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         status = 2
-        elapsed = time.perf_counter() - started
     except OSError as exc:  # the log's disk filled up or went away mid-run
         print(f"error: writing the log {args.log} failed ({exc.strerror or exc}): free some space or "
               f"pick another --log path; the rows written so far are kept", file=sys.stderr)
         status = 2
-        elapsed = time.perf_counter() - started
     except (KeyboardInterrupt, Terminated):
-        elapsed = time.perf_counter() - started
+        pass
     finally:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
-        if source is not None:
-            source.release()
-        if log_file is not None:
-            try:
-                log_file.close()
-            except OSError:
-                pass
-        if show:
-            cv2.destroyAllWindows()
-        recorded, status = finish_recording(video, status)
-    if frames or status == 0:
-        fps = frames / elapsed if elapsed > 0 else 0.0
-        print(f"{frames} frames, {faces_seen} faces, {fps:.1f} frames per second{recorded}")
+        run.close()
+        recorded, status = finish_recording(run.video, status)
+    if run.frames or status == 0:
+        elapsed = (run.stopped or time.perf_counter()) - (run.started or time.perf_counter())
+        fps = run.frames / elapsed if elapsed > 0 else 0.0
+        print(f"{run.frames} frames, {run.faces_seen} faces, {fps:.1f} frames per second{recorded}")
     return status
 
 

@@ -64,29 +64,29 @@ def main(argv=None):
     marks, started = {}, time.time()
     longest = (0.0, 0)
     settled = 0.0  # the longest tick after the first 100 frames (start-up: first model calls, caches)
-    while app.frames_shown < args.frames:
-        if app.source is None:  # end of the clip: play it again, as a user pressing Open would
-            app.set_source(str(clip))
+    while app.stats.frames_shown < args.frames:
+        if app.player.source is None:  # end of the clip: play it again, as a user pressing Open would
+            app.flow.set_source(str(clip))
         root.update()
-        if args.save_every and app.frames_shown // args.save_every > len(app.saved):
-            app.save()
-        if args.record_every and app.pipeline is not None and app.frame is not None and app.finishing is None:
-            due = app.frames_shown // args.record_every  # recordings begun so far should be this + 1
-            if app.recorder is None and len(app.recordings) <= due:
+        if args.save_every and app.stats.frames_shown // args.save_every > len(app.save_folder.saved):
+            app.shutter.save()
+        if args.record_every and app.flow.pipeline is not None and app.flow.frame is not None and app.finishing is None:
+            due = app.stats.frames_shown // args.record_every  # recordings begun so far should be this + 1
+            if app.recorder is None and len(app.shutter.recording.recordings) <= due:
                 app.act("record")
-            elif app.recorder is not None and len(app.recordings) < due:
+            elif app.recorder is not None and len(app.shutter.recording.recordings) < due:
                 app.act("record")  # stop: written by its thread while the window plays on
-        if app.frames_shown > 100 and app.tick_ms:
-            settled = max(settled, app.tick_ms[-1])
-        if app.longest_tick_ms > longest[0]:
-            longest = (app.longest_tick_ms, app.frames_shown)
+        if app.stats.frames_shown > 100 and app.stats.tick_ms:
+            settled = max(settled, app.stats.tick_ms[-1])
+        if app.stats.longest_tick_ms > longest[0]:
+            longest = (app.stats.longest_tick_ms, app.stats.frames_shown)
         for mark in range(1000, args.frames, 1000):  # one update() may run several ticks: >=, not ==
-            if app.frames_shown >= mark and mark not in marks:
+            if app.stats.frames_shown >= mark and mark not in marks:
                 marks[mark] = rss_mib()
     marks[args.frames] = rss_mib()
-    ticks = np.asarray(app.tick_ms)
-    print(f"{app.frames_shown} frames in {time.time() - started:.0f} s, emoji mask {'on' if args.mask else 'off'}, "
-          f"{len(app.saved)} saves, {len(app.recordings)} recordings written")
+    ticks = np.asarray(app.stats.tick_ms)
+    print(f"{app.stats.frames_shown} frames in {time.time() - started:.0f} s, emoji mask {'on' if args.mask else 'off'}, "
+          f"{len(app.save_folder.saved)} saves, {len(app.shutter.recording.recordings)} recordings written")
     for frame, mib in sorted(marks.items()):
         print(f"resident memory at frame {frame}: {mib:.1f} MiB")
     print(f"tick ms over the last {len(ticks)} ticks: median {np.median(ticks):.1f}, "
@@ -95,7 +95,7 @@ def main(argv=None):
     print(f"full garbage collections during the run: {len(gc_ms)}"
           + (f", longest {max(gc_ms):.1f} ms" if gc_ms else ""))
     app.close()
-    print(f"recordings: {len(app.recordings)}, in {app.save_dir}")
+    print(f"recordings: {len(app.shutter.recording.recordings)}, in {app.save_folder.path}")
 
 
 if __name__ == "__main__":

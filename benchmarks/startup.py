@@ -44,12 +44,12 @@ root, app = gui.build(sys.argv[1:])
 # measured there), and Tk may map it before a binding made here could see the event.
 mapped = [time.perf_counter() - t0] if root.winfo_viewable() else []
 deadline = time.time() + 120
-while app.first_label_s is None and time.time() < deadline:
+while app.stats.first_label_s is None and time.time() < deadline:
     root.update()
     if not mapped and root.winfo_viewable():
         mapped.append(time.perf_counter() - t0)
     time.sleep(0.002)
-label = time.perf_counter() - t0 if app.first_label_s is not None else float("nan")
+label = time.perf_counter() - t0 if app.stats.first_label_s is not None else float("nan")
 print(f"@@gui {{mapped[0] if mapped else float('nan'):.3f}} {{label:.3f}} "
       f"{{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}", file=sys.stderr)
 app.close()

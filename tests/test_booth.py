@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gui
-from emoji_creator.modes import Mode
+from emoji_creator.window.booth import Mode
 from gui_helpers import inside, pump, saturated, settle
 
 
@@ -26,25 +26,25 @@ def test_record_writes_an_mp4_as_long_as_the_recording_and_a_gif(app_for, clip, 
     from PIL import Image
 
     root, app = app_for("--source", str(clip), "--max-fps", "30", "--loop")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     root.focus_force()
     root.event_generate("<KeyPress-r>", when="now")
     started = time.perf_counter()
-    assert app.modes == Mode.RECORDING and app.controls.record_button.cget("text") == "Stop"
+    assert app.booth.mode == Mode.RECORDING and app.controls.record_button.cget("text") == "Stop"
     settle(root, 0.3)
     assert app.feed.badges["rec"].startswith("REC 0:0")  # the red dot and the time, on the feed only
     settle(root, 1.7)
     app.act("record")
     took = time.perf_counter() - started
-    pump(root, lambda: app.recordings)
-    mp4 = app.recordings[0]
+    pump(root, lambda: app.shutter.recording.recordings)
+    mp4 = app.shutter.recording.recordings[0]
     count, fps, size = frames_of(mp4)
     assert abs(count / fps - took) < 0.1 * took, (count, fps, took)
     assert size == (640, 480)
     assert not list(mp4.parent.glob(".recording-*"))  # written whole, under its own name
     with Image.open(mp4.with_suffix(".gif")) as gif:
         assert gif.n_frames > 5 and gif.width <= 320
-    assert app.strip.thumbs[0][0] == mp4 and app.modes == Mode.LIVE
+    assert app.strip.thumbs[0][0] == mp4 and app.booth.mode == Mode.LIVE
     assert "recorded" in app.status_line.label.cget("text")
 
 
@@ -71,17 +71,17 @@ def test_the_mirror_flips_shown_and_saved_pictures(app_for, tmp_path):
     path = tmp_path / "still.png"
     cv2.imwrite(str(path), still)
     root, app = app_for("--source", str(path))
-    pump(root, lambda: app.modes == Mode.ENDED and app.frame is not None and not app.relabelling)
+    pump(root, lambda: app.booth.mode == Mode.STILL and app.flow.frame is not None and not app.flow.relabelling)
     assert not app.controls.mirror_on.get()  # a file is shown as it was filmed
-    assert np.array_equal(app.frame, still)
+    assert np.array_equal(app.flow.frame, still)
     app.controls.save_mode.set("frame")
     app.act("mirror")  # on the still: flipped now
-    pump(root, lambda: not app.relabelling and app.frame is not None and not np.array_equal(app.frame, still))
-    assert np.array_equal(app.frame, still[:, ::-1])
-    assert np.array_equal(cv2.imread(str(app.save())), still[:, ::-1])  # saved as shown
+    pump(root, lambda: not app.flow.relabelling and app.flow.frame is not None and not np.array_equal(app.flow.frame, still))
+    assert np.array_equal(app.flow.frame, still[:, ::-1])
+    assert np.array_equal(cv2.imread(str(app.shutter.save())), still[:, ::-1])  # saved as shown
     root2, forced = app_for("--source", str(path), "--mirror")
-    pump(root2, lambda: forced.modes == Mode.ENDED and forced.frame is not None and not forced.relabelling)
-    assert forced.controls.mirror_on.get() and np.array_equal(forced.frame, still[:, ::-1])
+    pump(root2, lambda: forced.booth.mode == Mode.STILL and forced.flow.frame is not None and not forced.flow.relabelling)
+    assert forced.controls.mirror_on.get() and np.array_equal(forced.flow.frame, still[:, ::-1])
 
 
 def test_the_saved_picture_shows_every_face_s_emoji_and_the_feed_marks_the_followed_one(app_for):
@@ -91,13 +91,13 @@ def test_the_saved_picture_shows_every_face_s_emoji_and_the_feed_marks_the_follo
 
     group = Path(__file__).resolve().parent.parent / "benchmarks" / "photos" / "obama_and_biden.jpg"
     root, app = app_for("--source", str(group))
-    pump(root, lambda: app.modes == Mode.ENDED and len(app.faces) >= 2)
-    saved = cv2.imread(str(app.save()))
+    pump(root, lambda: app.booth.mode == Mode.STILL and len(app.flow.faces) >= 2)
+    saved = cv2.imread(str(app.shutter.save()))
     panel = saved[:, cv2.imread(str(group)).shape[1]:]
     yellow = cv2.inRange(cv2.cvtColor(panel, cv2.COLOR_BGR2HSV), (15, 120, 120), (40, 255, 255))
     areas = cv2.connectedComponentsWithStats(yellow)[2][1:, cv2.CC_STAT_AREA]
-    assert sum(areas > 0.2 * areas.max()) == len(app.faces)  # one emoji per face
-    assert (np.abs(app.frame.astype(int) - FOLLOWED).sum(axis=2) < 30).sum() > 100  # the followed face's box
+    assert sum(areas > 0.2 * areas.max()) == len(app.flow.faces)  # one emoji per face
+    assert (np.abs(app.flow.frame.astype(int) - FOLLOWED).sum(axis=2) < 30).sum() > 100  # the followed face's box
 
 
 def test_the_clean_mask_shows_no_labels_unless_asked(app_for, faces, tmp_path):
@@ -107,48 +107,48 @@ def test_the_clean_mask_shows_no_labels_unless_asked(app_for, faces, tmp_path):
     path = tmp_path / "still.png"
     cv2.imwrite(str(path), compose(faces[0][1], face_px=200))
     root, app = app_for("--source", str(path))
-    pump(root, lambda: app.modes == Mode.ENDED and app.faces and not app.relabelling)
+    pump(root, lambda: app.booth.mode == Mode.STILL and app.flow.faces and not app.flow.relabelling)
 
     def label_pixels():
-        return int((np.abs(app.frame.astype(int) - BOX_COLOUR).sum(axis=2) < 10).sum())
+        return int((np.abs(app.flow.frame.astype(int) - BOX_COLOUR).sum(axis=2) < 10).sum())
 
     assert label_pixels() > 200  # no mask: box and label
     app.act("mask")
-    pump(root, lambda: not app.relabelling)
-    x, y, w, h = app.faces[0].box
-    assert saturated(app.frame[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3 and label_pixels() < 20
+    pump(root, lambda: not app.flow.relabelling)
+    x, y, w, h = app.flow.faces[0].box
+    assert saturated(app.flow.frame[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3 and label_pixels() < 20
     app.act("labels")  # asked for: the labels come back over the mask
-    pump(root, lambda: not app.relabelling)
+    pump(root, lambda: not app.flow.relabelling)
     assert label_pixels() > 200
 
 
 def test_the_self_timer_counts_down_then_saves_and_save_cancels_it(app_for, clip, tmp_path, monkeypatch):
-    from emoji_creator import window
+    from emoji_creator.window import shutter
 
-    monkeypatch.setattr(window, "COUNTDOWN_S", 1)
+    monkeypatch.setattr(shutter, "COUNTDOWN_S", 1)
     root, app = app_for("--source", str(clip), "--max-fps", "30", "--loop")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     root.focus_force()
     root.event_generate("<KeyPress-t>", when="now")
     root.event_generate("<KeyPress-s>", when="now")
     saved = lambda: list((tmp_path / "save").glob("*.png"))  # noqa: E731
-    assert app.modes == Mode.COUNTDOWN and app.feed.badges["countdown"] == "1" and not saved()
+    assert app.booth.mode == Mode.COUNTDOWN and app.feed.badges["countdown"] == "1" and not saved()
     pump(root, lambda: saved(), timeout=5)
-    assert app.modes == Mode.LIVE and "countdown" not in app.feed.badges
+    assert app.booth.mode == Mode.LIVE and "countdown" not in app.feed.badges
     app.act("save")
     app.act("save")  # Save again during the countdown: cancelled
     settle(root, 1.5)
-    assert len(saved()) == 1 and app.modes == Mode.LIVE and "cancelled" in app.status_line.label.cget("text")
+    assert len(saved()) == 1 and app.booth.mode == Mode.LIVE and "cancelled" in app.status_line.label.cget("text")
 
 
 def test_f11_is_full_screen_and_esc_leaves_it_before_it_quits(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.frame is not None)
+    pump(root, lambda: app.flow.frame is not None)
     root.focus_force()
     root.event_generate("<F11>", when="now")
-    assert app.fullscreen
+    assert app.looks.fullscreen
     root.event_generate("<Escape>", when="now")
-    assert not app.fullscreen and not app.closed
+    assert not app.looks.fullscreen and not app.closed
     root.event_generate("<Escape>", when="now")
     assert app.closed
 
@@ -159,20 +159,20 @@ def test_settings_survive_a_restart_and_a_broken_file_is_ignored(display, traine
         return gui.build(["--model", str(trained_model), "--source", str(clip), "--max-fps", "30", *extra])
 
     root, app = start("--save-dir", str(tmp_path / "first"))
-    pump(root, lambda: app.pipeline is not None and app.loader is None)
+    pump(root, lambda: app.flow.pipeline is not None and app.loader.loading is False)
     app.act("mask")
     app.act("timer")
     app.controls.save_mode.set("frame")
     app.controls.detector.set("haar")
     app.act("finder")
-    assert app.set_save_dir(tmp_path / "picked")
+    assert app.folders.set_save_dir(tmp_path / "picked")
     app.close()
     assert json.loads(private_settings.read_text())["finder"] == "haar"
     root, app = start()  # no --save-dir, no --detector: as remembered
     try:
-        pump(root, lambda: app.pipeline is not None and app.loader is None)
-        assert app.save_dir == tmp_path / "picked" and app.controls.detector.get() == "haar"
-        assert app.pipeline.detector_name == "haar"
+        pump(root, lambda: app.flow.pipeline is not None and app.loader.loading is False)
+        assert app.save_folder.path == tmp_path / "picked" and app.controls.detector.get() == "haar"
+        assert app.flow.pipeline.detector_name == "haar"
         assert app.controls.mask_on.get() and app.controls.timer_on.get() and app.controls.save_mode.get() == "frame"
         assert not app.controls.labels_on.get()
     finally:
@@ -181,7 +181,7 @@ def test_settings_survive_a_restart_and_a_broken_file_is_ignored(display, traine
     root, app = start()
     try:
         assert "ignored" in app.controls.notice.cget("text") and not app.controls.mask_on.get()
-        pump(root, lambda: app.faces)  # and the window works with the defaults
+        pump(root, lambda: app.flow.faces)  # and the window works with the defaults
     finally:
         app.close()
 
@@ -194,7 +194,7 @@ def test_a_small_window_shows_every_control_and_only_whole_thumbnails(app_for, c
     for i in range(8):
         Image.new("RGB", (400, 300), (40 * i, 90, 90)).save(saved / f"emoji-{i}.png")
     root, app = app_for("--source", str(clip), "--max-fps", "30", "--loop")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     root.geometry("500x400")
     settle(root, 0.6)
     assert (root.winfo_width(), root.winfo_height()) == (500, 400) and app.emotion.compact
@@ -211,8 +211,8 @@ def test_a_small_window_shows_every_control_and_only_whole_thumbnails(app_for, c
 
 def test_loop_plays_a_video_again(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "0", "--loop")
-    pump(root, lambda: app.frames_shown > 2 * 42)  # the clip has 42 frames
-    assert app.modes == Mode.LIVE
+    pump(root, lambda: app.stats.frames_shown > 2 * 42)  # the clip has 42 frames
+    assert app.booth.mode == Mode.LIVE
 
 
 @pytest.mark.parametrize("count,marked", [(1, False), (2, True)])

@@ -85,11 +85,11 @@ def test_camera_stopping_keeps_the_window_usable(monkeypatch, display, trained_m
     root, app = gui.build(["--source", "0", "--model", str(trained_model), "--save-dir", str(tmp_path)])
     try:
         deadline = time.time() + 30
-        while app.source is not None and time.time() < deadline:
+        while app.player.source is not None and time.time() < deadline:
             root.update()
             time.sleep(0.01)
         assert "stopped delivering frames" in app.status_line.label.cget("text")
-        assert app.frames_shown == 5
-        assert app.save() is not None  # the last frame can still be saved
+        assert app.stats.frames_shown == 5
+        assert app.shutter.save() is not None  # the last frame can still be saved
     finally:
         root.destroy()

@@ -10,15 +10,15 @@ from gui_helpers import inside, pump, saturated, settle
 
 def test_save_twice_writes_two_pictures_and_emoji_matches(app_for, clip, tmp_path):
     root, app = app_for("--source", str(clip))
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     app.controls.save_button.invoke()
     app.controls.save_button.invoke()  # same second, often the same millisecond
     saved = sorted((tmp_path / "save").glob("*.png"))
     assert len(saved) == 2
-    assert app.last_saved.name in app.status_line.label.cget("text")
+    assert app.shutter.last_saved.name in app.status_line.label.cget("text")
     # The emoji on screen is the one of the top emotion of the (largest) face.
-    top = max(app.faces, key=lambda f: f.box[2] * f.box[3])
-    name = app.class_names[top.label]
+    top = max(app.flow.faces, key=lambda f: f.box[2] * f.box[3])
+    name = app.flow.class_names[top.label]
     assert app.emotion.name.cget("text") == name
     shown = app.emotion.emoji.cget("image")
     shown = shown[0] if isinstance(shown, tuple) else shown
@@ -45,8 +45,8 @@ def test_missing_emoji_shows_the_name(app_for, clip, tmp_path):
         (emojis / f"{name}.png").unlink()
     root, app = app_for("--source", str(clip), "--emoji-dir", str(emojis))
     assert "missing emoji file(s)" in app.controls.notice.cget("text")
-    pump(root, lambda: app.faces)
-    name = app.class_names[app.emotion.current_label]
+    pump(root, lambda: app.flow.faces)
+    name = app.flow.class_names[app.emotion.current_label]
     assert app.emotion.emoji.cget("text") == name
 
 
@@ -64,11 +64,11 @@ def test_unwritable_save_dir_is_reported_and_window_keeps_running(app_for, clip,
     # Played at 30 fps, not flat out: at full speed one root.update() can run the
     # whole 42-frame clip, and a clip that has ended shows no further frames.
     root, app = app_for("--source", str(clip), "--max-fps", "30", save_dir=save_dir)
-    pump(root, lambda: app.frame is not None)
-    assert app.save() is None
+    pump(root, lambda: app.flow.frame is not None)
+    assert app.shutter.save() is None
     assert "choose another folder" in app.status_line.label.cget("text") and "--save-dir" not in app.status_line.label.cget("text")
-    before = app.frames_shown
-    pump(root, lambda: app.frames_shown > before)
+    before = app.stats.frames_shown
+    pump(root, lambda: app.stats.frames_shown > before)
 
 
 def test_window_opens_and_shows_the_feed_before_the_model_is_loaded(display, monkeypatch, clip, trained_model,
@@ -91,11 +91,11 @@ def test_window_opens_and_shows_the_feed_before_the_model_is_loaded(display, mon
     try:
         root.update()
         assert app.emotion.name.cget("text") == "loading…" and "loading" in app.status_line.label.cget("text")
-        pump(root, lambda: app.frame is not None)  # the first frame is on screen while the model loads
-        assert app.pipeline is None and app.frames_shown == 1
+        pump(root, lambda: app.flow.frame is not None)  # the first frame is on screen while the model loads
+        assert app.flow.pipeline is None and app.stats.frames_shown == 1
         gate.set()
-        pump(root, lambda: app.faces)
-        assert app.emotion.name.cget("text") in app.class_names
+        pump(root, lambda: app.flow.faces)
+        assert app.emotion.name.cget("text") in app.flow.class_names
     finally:
         gate.set()
         root.destroy()
@@ -105,7 +105,7 @@ def test_a_bad_model_is_reported_in_the_window(app_for, clip, tmp_path):
     bad = tmp_path / "broken.h5"
     bad.write_bytes(b"not a model")
     root, app = app_for("--source", str(clip), "--model", str(bad))
-    pump(root, lambda: app.load_error is not None and app.loader is None)
+    pump(root, lambda: app.flow.load_error is not None and app.loader.loading is False)
     assert "not a Keras model" in app.status_line.label.cget("text")
     assert app.emotion.name.cget("text") == "no model"
 
@@ -115,7 +115,7 @@ def test_a_missing_face_check_is_reported_in_the_window(app_for, clip, tmp_path,
 
     monkeypatch.setattr(detectors, "YUNET_PATH", tmp_path / "gone.onnx")
     root, app = app_for("--source", str(clip), "--detector", "blazeface")
-    pump(root, lambda: app.load_error is not None and app.loader is None)
+    pump(root, lambda: app.flow.load_error is not None and app.loader.loading is False)
     assert "restore models/face_detection_yunet_2023mar.onnx" in app.status_line.label.cget("text")
     assert app.emotion.name.cget("text") == "no face finder"
 
@@ -123,16 +123,16 @@ def test_a_missing_face_check_is_reported_in_the_window(app_for, clip, tmp_path,
 def test_face_finder_switches_live_in_the_window(display, trained_model, clip, tmp_path):
     root, app = gui.build(["--model", str(trained_model), "--save-dir", str(tmp_path / "save"), "--source", str(clip),
                            "--max-fps", "30"])  # the window's own default finder
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     assert app.controls.detector.get() == WINDOW_DETECTOR
     other = "yunet" if WINDOW_DETECTOR != "yunet" else "blazeface"
     app.controls.detector_box.set(other)
     app.controls.detector_box.event_generate("<<ComboboxSelected>>")
     root.update()
-    assert app.pipeline.detector_name == other
+    assert app.flow.pipeline.detector_name == other
     assert f"face finder: {other}" in app.status_line.label.cget("text")
-    before = app.frames_shown
-    pump(root, lambda: app.frames_shown > before + 3 and app.faces)
+    before = app.stats.frames_shown
+    pump(root, lambda: app.stats.frames_shown > before + 3 and app.flow.faces)
     app.close()
 
 
@@ -141,19 +141,19 @@ def test_a_slow_pipeline_never_holds_the_window(app_for, clip):
     """The face finder and the model run off the Tk thread: a frame that takes 0.3 s to label
     leaves every tick short, and the frames still arrive labelled."""
     root, app = app_for("--source", str(clip))
-    pump(root, lambda: app.faces)
-    real = app.pipeline.process
+    pump(root, lambda: app.flow.faces)
+    real = app.flow.pipeline.process
 
     def slow(frame):
         time.sleep(0.3)
         return real(frame)
 
-    app.pipeline.process = slow
-    app.tick_ms.clear()
-    app.longest_tick_ms = 0.0
-    shown = app.frames_shown
-    pump(root, lambda: app.frames_shown >= shown + 3)
-    assert app.faces and app.longest_tick_ms < 150, f"a tick took {app.longest_tick_ms:.0f} ms"
+    app.flow.pipeline.process = slow
+    app.stats.tick_ms.clear()
+    app.stats.longest_tick_ms = 0.0
+    shown = app.stats.frames_shown
+    pump(root, lambda: app.stats.frames_shown >= shown + 3)
+    assert app.flow.faces and app.stats.longest_tick_ms < 150, f"a tick took {app.stats.longest_tick_ms:.0f} ms"
     app.controls.quit_button.invoke()
     assert not app.labeller.thread.is_alive()  # Quit ends the worker too
 
@@ -164,34 +164,34 @@ def test_the_window_names_itself_emoji_creator_with_an_emoji_icon(app_for):
     # What a taskbar groups by, not "Tk". Tk keeps only the first letter of a class name capital.
     assert root.winfo_class() == "Emoji creator"
     assert root.title() == "Emoji Creator"
-    assert app.icon.width() == 64 and app.icon.height() == 64
+    assert app.view.icon.width() == 64 and app.view.icon.height() == 64
 
 @pytest.mark.parametrize("key", ["<KeyPress-q>", "<KeyPress-Q>", "<Control-q>", "<Control-w>", "<Escape>"])
 def test_every_usual_quit_key_closes_the_window(app_for, clip, key):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.frame is not None)
+    pump(root, lambda: app.flow.frame is not None)
     root.focus_force()
     root.event_generate(key, when="now")
-    assert app.closed and app.source is None
+    assert app.closed and app.player.source is None
 
 
 def test_s_and_shift_s_save_and_space_pauses_a_file(app_for, clip, tmp_path):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     root.focus_force()
     for key in ("<KeyPress-s>", "<KeyPress-S>"):
         root.event_generate(key, when="now")
     assert len(list((tmp_path / "save").glob("*.png"))) == 2
     root.event_generate("<space>", when="now")
-    assert app.paused and "paused" in app.status_line.label.cget("text")
-    shown = app.frames_shown
+    assert app.flow.paused and "paused" in app.status_line.label.cget("text")
+    shown = app.stats.frames_shown
     end = time.time() + 0.5
     while time.time() < end:
         root.update()
         time.sleep(0.01)
-    assert app.frames_shown == shown  # nothing played while paused
+    assert app.stats.frames_shown == shown  # nothing played while paused
     root.event_generate("<space>", when="now")
-    pump(root, lambda: app.frames_shown > shown)
+    pump(root, lambda: app.stats.frames_shown > shown)
 
 
 def test_ctrl_c_in_the_terminal_quits_an_idle_window_within_a_second(display, trained_model, faces, tmp_path):
@@ -233,13 +233,13 @@ def test_no_camera_state_looks_intended_and_a_bad_model_still_shows(app_for, tmp
     bad = tmp_path / "broken.h5"
     bad.write_bytes(b"not a model")
     root2, app2 = app_for("--source", "7", "--model", str(bad))
-    pump(root2, lambda: app2.loader is None)  # polled although there is no source
+    pump(root2, lambda: app2.loader.loading is False)  # polled although there is no source
     assert "not a Keras model" in app2.status_line.label.cget("text")
 
 
 def test_the_layout_resizes_and_keeps_every_control_visible(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     controls = [*app.controls.focusable(), app.strip.folder_button]
     min_w, min_h = root.minsize()
     assert min_w <= 500 and min_h <= 400
@@ -270,39 +270,39 @@ def test_save_writes_the_frame_with_its_emoji_or_the_frame_alone(app_for, clip, 
     import numpy as np
 
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     root.focus_force()
     root.event_generate("<space>", when="now")  # hold this frame
-    path = app.save()
+    path = app.shutter.save()
     picture = cv2.imread(str(path))
-    h, w = app.frame.shape[:2]
+    h, w = app.flow.frame.shape[:2]
     assert picture.shape[0] == h and picture.shape[1] > w
-    np.testing.assert_array_equal(picture[:, :w], app.frame)  # the frame as shown, then the panel
-    assert saturated(picture[:, w:]) > 0.2 > 5 * saturated(app.frame)  # the yellow emoji is in the panel
+    np.testing.assert_array_equal(picture[:, :w], app.flow.frame)  # the frame as shown, then the panel
+    assert saturated(picture[:, w:]) > 0.2 > 5 * saturated(app.flow.frame)  # the yellow emoji is in the panel
     assert app.feed.flashes == 1 and app.feed.holder.cget("highlightbackground") != "#282828"
     assert app.strip.thumbs[0][0] == path
     app.controls.mode_buttons["frame"].invoke()
-    plain = cv2.imread(str(app.save()))
-    np.testing.assert_array_equal(plain, app.frame)  # what the tutorial saved
+    plain = cv2.imread(str(app.shutter.save()))
+    np.testing.assert_array_equal(plain, app.flow.frame)  # what the tutorial saved
     assert len(app.strip.thumbs) == 2 and len(list(path.parent.glob("*.png"))) == 2
 
 
 def test_emoji_mask_puts_each_face_s_emoji_inside_its_box(app_for, clip):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     root.focus_force()
     root.event_generate("<KeyPress-m>", when="now")
     assert app.controls.mask_on.get() and "mask on" in app.status_line.label.cget("text")
-    shown = app.frames_shown
-    pump(root, lambda: app.frames_shown > shown + 1 and app.faces)
+    shown = app.stats.frames_shown
+    pump(root, lambda: app.stats.frames_shown > shown + 1 and app.flow.faces)
     root.event_generate("<space>", when="now")
-    for face in app.faces:
+    for face in app.flow.faces:
         x, y, w, h = face.box
-        assert saturated(app.frame[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3
-    path = app.save()  # the mask goes into the saved picture too
+        assert saturated(app.flow.frame[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3
+    path = app.shutter.save()  # the mask goes into the saved picture too
     import cv2
 
-    x, y, w, h = app.faces[0].box
+    x, y, w, h = app.flow.faces[0].box
     assert saturated(cv2.imread(str(path))[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4]) > 0.3
     root.event_generate("<KeyPress-M>", when="now")
     assert not app.controls.mask_on.get()
@@ -318,60 +318,60 @@ def test_save_to_thumbnails_and_open(app_for, clip, tmp_path):
         cv2.imwrite(str(earlier / f"emoji-2026010{i}.png"), np.full((48, 64, 3), 90 * i, np.uint8))
     root, app = app_for("--source", str(clip), "--max-fps", "30")
     assert len(app.strip.thumbs) == 2
-    pump(root, lambda: app.frame is not None)
+    pump(root, lambda: app.flow.frame is not None)
     chosen = tmp_path / "chosen"
-    app.ask_directory = lambda **kw: str(chosen)
+    app.folders.ask_directory = lambda **kw: str(chosen)
     app.controls.save_to_button.invoke()
-    app.save_to.browse_button.invoke()  # the desktop's folder picker: its choice is taken at once
-    assert app.save_dir == chosen and not app.save_to.open and "Save now writes into" in app.status_line.label.cget("text")
+    app.folders.save_to.browse_button.invoke()  # the desktop's folder picker: its choice is taken at once
+    assert app.save_folder.path == chosen and not app.folders.save_to.open and "Save now writes into" in app.status_line.label.cget("text")
     assert app.strip.thumbs == []  # the strip shows the chosen folder
-    path = app.save()
+    path = app.shutter.save()
     assert path.parent == chosen and [t[0] for t in app.strip.thumbs] == [path]
     opened = []
-    app.opener = lambda p: opened.append(p)
+    app.folders.opener = lambda p: opened.append(p)
     root.update()  # the new thumbnail on screen
     assert inside(app.strip.thumbs[0][2], root)
     app.strip.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
     app.strip.folder_button.invoke()
     assert opened == [path, chosen]
-    app.opener = lambda p: "no picture viewer found to open it (Linux: sudo apt install xdg-utils)"
+    app.folders.opener = lambda p: "no picture viewer found to open it (Linux: sudo apt install xdg-utils)"
     app.strip.thumbs[0][2].event_generate("<Button-1>", x=2, y=2)
     assert str(path) in app.status_line.label.cget("text")
     # A folder that cannot be written is refused at once, in the window's own terms.
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    app.ask_directory = lambda **kw: str(blocker / "pics")
+    app.folders.ask_directory = lambda **kw: str(blocker / "pics")
     app.controls.save_to_button.invoke()
-    app.save_to.browse_button.invoke()
+    app.folders.save_to.browse_button.invoke()
     text = app.status_line.label.cget("text")
-    assert app.save_dir == chosen and "Save to…" in text and "--save-dir" not in text
-    assert app.save_to.open and app.save_to.error.cget("text") == text  # said in the dialog, which stays
+    assert app.save_folder.path == chosen and "Save to…" in text and "--save-dir" not in text
+    assert app.folders.save_to.open and app.folders.save_to.error.cget("text") == text  # said in the dialog, which stays
     # Enter in the folder field takes what is typed there.
     typed = tmp_path / "typed"
-    app.save_to.folder.set(str(typed))
-    app.save_to.entry.focus_force()  # a key goes to the focused widget
+    app.folders.save_to.folder.set(str(typed))
+    app.folders.save_to.entry.focus_force()  # a key goes to the focused widget
     root.update()
-    app.save_to.entry.event_generate("<Return>", when="now")
-    assert app.save_dir == typed and not app.save_to.open
+    app.folders.save_to.entry.event_generate("<Return>", when="now")
+    assert app.save_folder.path == typed and not app.folders.save_to.open
 
 
 def test_keys_do_only_what_the_window_s_mode_allows(app_for, clip, tmp_path):
-    from emoji_creator.modes import Mode
+    from emoji_creator.window.booth import Mode
 
     root, app = app_for("--source", str(clip), "--max-fps", "0")
-    pump(root, lambda: app.modes == Mode.ENDED)  # the file played to its end
+    pump(root, lambda: app.booth.mode == Mode.ENDED)  # the file played to its end
     root.focus_force()
     root.event_generate("<space>", when="now")
-    assert app.modes == Mode.ENDED and not app.paused  # nothing to pause: Space does nothing
+    assert app.booth.mode == Mode.ENDED and not app.flow.paused  # nothing to pause: Space does nothing
     root.event_generate("<KeyPress-s>", when="now")  # Save still works on the last frame
     assert len(list((tmp_path / "save").glob("*.png"))) == 1
     app.close()
-    assert app.modes == Mode.CLOSED and app.act("save") is None
+    assert app.booth.mode == Mode.CLOSED and app.act("save") is None
 
 
 def test_space_after_clicking_save_pauses_and_saves_nothing_more(app_for, clip, tmp_path):
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     button = app.controls.save_button
     root.update()
     # A real click: press and release on the button, as the pointer would.
@@ -384,80 +384,80 @@ def test_space_after_clicking_save_pauses_and_saves_nothing_more(app_for, clip, 
     root.update()
     button.event_generate("<Key-space>", when="now")  # the key goes to the focused button
     root.update()
-    assert len(list((tmp_path / "save").glob("*.png"))) == 1 and app.paused
+    assert len(list((tmp_path / "save").glob("*.png"))) == 1 and app.flow.paused
 
 
 def test_the_mask_and_the_finder_apply_to_a_still_picture(app_for, faces, tmp_path):
     import cv2
 
     from emoji_creator.clip import compose
-    from emoji_creator.modes import Mode
+    from emoji_creator.window.booth import Mode
 
     still = tmp_path / "still.png"
     cv2.imwrite(str(still), compose(faces[0][1], face_px=200))
     root, app = app_for("--source", str(still))
-    pump(root, lambda: app.modes == Mode.ENDED and app.faces)
+    pump(root, lambda: app.booth.mode == Mode.STILL and app.flow.faces)
     root.focus_force()
     root.event_generate("<KeyPress-m>", when="now")  # on the still: it gets the mask now
-    pump(root, lambda: not app.relabelling)
-    x, y, w, h = app.faces[0].box
+    pump(root, lambda: not app.flow.relabelling)
+    x, y, w, h = app.flow.faces[0].box
     middle = (slice(y + h // 4, y + 3 * h // 4), slice(x + w // 4, x + 3 * w // 4))
-    assert saturated(app.frame[middle]) > 0.3
-    assert saturated(cv2.imread(str(app.save()))[middle]) > 0.3  # and so does the saved picture
-    other = "haar" if app.pipeline.detector_name != "haar" else "yunet"
+    assert saturated(app.flow.frame[middle]) > 0.3
+    assert saturated(cv2.imread(str(app.shutter.save()))[middle]) > 0.3  # and so does the saved picture
+    other = "haar" if app.flow.pipeline.detector_name != "haar" else "yunet"
     app.controls.detector_box.set(other)
     app.controls.detector_box.event_generate("<<ComboboxSelected>>")
-    pump(root, lambda: not app.relabelling)
-    assert app.pipeline.detector_name == other and app.faces  # labelled again by the finder chosen
+    pump(root, lambda: not app.flow.relabelling)
+    assert app.flow.pipeline.detector_name == other and app.flow.faces  # labelled again by the finder chosen
 
 
 def test_a_corrupt_or_empty_file_says_so_in_red_and_clears_the_panel(app_for, clip, tmp_path):
-    from emoji_creator.modes import Mode
+    from emoji_creator.window.booth import Mode
 
     corrupt, empty = tmp_path / "corrupt.jpg", tmp_path / "empty.mp4"
     corrupt.write_bytes(b"not an image at all")
     empty.write_bytes(b"")
     root, app = app_for("--source", str(clip), "--max-fps", "30")
-    pump(root, lambda: app.faces)
+    pump(root, lambda: app.flow.faces)
     for bad, words in ((corrupt, "could not be read"), (empty, "cannot open")):
-        app.set_source(str(bad))
-        pump(root, lambda: app.modes == Mode.ENDED)
+        app.flow.set_source(str(bad))
+        pump(root, lambda: app.booth.mode == Mode.ENDED)
         text = app.status_line.label.cget("text")
         assert words in text and "?." not in text and app.status_line.label.cget("style") == "Error.TLabel"
-        assert app.frame is None and not app.faces and app.emotion.current_label is None  # nothing old left
-        app.set_source(str(clip))
-        pump(root, lambda: app.faces)
+        assert app.flow.frame is None and not app.flow.faces and app.emotion.current_label is None  # nothing old left
+        app.flow.set_source(str(clip))
+        pump(root, lambda: app.flow.faces)
 
 
 def test_a_file_plays_in_real_time_on_a_slowed_pipeline(app_for, clip):
-    from emoji_creator.modes import Mode
+    from emoji_creator.window.booth import Mode
 
     def slowed(app):
-        real = app.pipeline.process
+        real = app.flow.pipeline.process
 
         def slow(frame):
             time.sleep(0.1)  # labelling at 10 frames a second, the clip runs at 30
             return real(frame)
-        app.pipeline.process = slow
-        app.set_source(str(clip))  # from its start, on the slowed pipeline
+        app.flow.pipeline.process = slow
+        app.flow.set_source(str(clip))  # from its start, on the slowed pipeline
         return time.time()
 
     root, app = app_for("--source", str(clip), "--max-fps", "30")  # the clip's own rate
-    pump(root, lambda: app.pipeline is not None and app.loader is None)
+    pump(root, lambda: app.flow.pipeline is not None and app.loader.loading is False)
     started = slowed(app)
-    pump(root, lambda: app.modes == Mode.ENDED)
+    pump(root, lambda: app.booth.mode == Mode.ENDED)
     took, length = time.time() - started, 42 / 30  # the clip: 42 frames at 30 fps
-    assert took < length + 0.8 and app.frames_skipped > 0, (took, app.frames_skipped)
+    assert took < length + 0.8 and app.player.frames_skipped > 0, (took, app.player.frames_skipped)
     root2, every = app_for("--source", str(clip), "--max-fps", "30", "--every-frame")
-    pump(root2, lambda: every.pipeline is not None and every.loader is None)
+    pump(root2, lambda: every.flow.pipeline is not None and every.loader.loading is False)
     slowed(every)
-    shown = every.frames_shown
-    pump(root2, lambda: every.modes == Mode.ENDED)
-    assert every.frames_skipped == 0 and every.frames_shown - shown >= 42  # every frame, slower than real time
+    shown = every.stats.frames_shown
+    pump(root2, lambda: every.booth.mode == Mode.ENDED)
+    assert every.player.frames_skipped == 0 and every.stats.frames_shown - shown >= 42  # every frame, slower than real time
 
 
 def test_open_file_starts_where_the_last_file_came_from(app_for, clip, monkeypatch):
-    from emoji_creator import window
+    from emoji_creator.window import app as window
 
     asked = []
     monkeypatch.setattr(window.filedialog, "askopenfilename", lambda **kw: asked.append(kw["initialdir"]) or str(clip))

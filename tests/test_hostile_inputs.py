@@ -186,7 +186,7 @@ def test_the_window_starts_past_a_fifo_and_a_bomb_in_the_save_folder(display, tm
 
     import tkinter as tk
 
-    from emoji_creator.window import App
+    from emoji_creator.window.app import App
 
     save = tmp_path / "save"
     save.mkdir()

@@ -36,7 +36,7 @@ def main(argv=None):
     if args.size:
         root.geometry(args.size)
     deadline = time.time() + 120
-    while (app.frames_shown < args.frames or not app.faces) and time.time() < deadline:
+    while (app.stats.frames_shown < args.frames or not app.flow.faces) and time.time() < deadline:
         root.update()
         time.sleep(0.01)
     if args.record:
@@ -48,7 +48,7 @@ def main(argv=None):
             root.update()
             time.sleep(0.01)
         app.act("record")
-        while not app.recordings and time.time() < deadline:
+        while not app.shutter.recording.recordings and time.time() < deadline:
             root.update()
             time.sleep(0.01)
         app.act("record")  # recording again: the shot shows the red dot and the time
@@ -56,25 +56,25 @@ def main(argv=None):
         while time.time() < end:
             root.update()
             time.sleep(0.01)
-        cap = cv2.VideoCapture(str(app.recordings[0]))
+        cap = cv2.VideoCapture(str(app.shutter.recording.recordings[0]))
         cv2.imwrite(str(args.record), cap.read()[1])
         cap.release()
-    app.max_fps = None
+    app.player.max_fps = None
     if app.after_id is not None:  # hold still for the picture
         root.after_cancel(app.after_id)
         app.after_id = None
     if args.saved:
         import shutil
 
-        app.save()
-        shutil.copyfile(app.save(), args.saved)
+        app.shutter.save()
+        shutil.copyfile(app.shutter.save(), args.saved)
     for _ in range(20):
         root.update()
         time.sleep(0.02)
     x, y = root.winfo_rootx(), root.winfo_rooty()
     w, h = root.winfo_width(), root.winfo_height()
     ImageGrab.grab(bbox=(x, y, x + w, y + h), xdisplay=None).save(args.output)
-    print(f"wrote {args.output} ({w}x{h}), {app.frames_shown} frames shown")
+    print(f"wrote {args.output} ({w}x{h}), {app.stats.frames_shown} frames shown")
     app.close()
 
 

@@ -15,8 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .detectors import DETECTORS
-from .files import is_regular, printable, read_regular
+from ..detectors import DETECTORS
+from ..files import is_regular, printable, read_regular
 
 FILE = "settings.json"
 LIMIT = 64 * 1024  # a settings file is a few hundred bytes: anything far bigger is not ours

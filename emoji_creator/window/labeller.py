@@ -1,15 +1,15 @@
 """The window's labeller: the live pipeline run on one frame at a time, in a worker thread that
-never touches Tk (window.App submits frames on its tick and collects them on a later one).
+never touches Tk (app.App submits frames on its tick and collects them on a later one).
 
     labeller = Labeller()
-    labeller.submit(label_frame, pipeline, mask, class_names, frame, Look(mask=True, labels=False), repeat)
+    labeller.submit(label_frame, pipeline, mask, class_names, frame, Look(mask=True, labels=False), repeat, fresh)
     result = labeller.done()   # None while in flight; then (picture, faces, repeat) or an exception
 """
 import queue
 import threading
 from typing import NamedTuple
 
-from .overlay import draw_faces, mark_followed
+from ..overlay import draw_faces, mark_followed
 
 
 class Look(NamedTuple):
@@ -18,8 +18,11 @@ class Look(NamedTuple):
     labels: bool = False
 
 
-def label_frame(pipeline, mask, class_names, frame, look, repeat):
-    """In the labeller's thread: faces found and classified, the frame drawn on. No Tk here."""
+def label_frame(pipeline, mask, class_names, frame, look, repeat, fresh=False):
+    """In the labeller's thread: faces found and classified, the frame drawn on. No Tk here.
+    fresh: a still, labelled on its own (no face followed or smoothed from the frame before)."""
+    if fresh:
+        pipeline.restart()
     faces = pipeline.process(frame)
     if look.mask:
         mask.draw(frame, faces, class_names)
