@@ -47,6 +47,8 @@ def looking_picture(size=EMOJI_PX):
 
 
 MAX_PANEL_FACES = 6  # a bigger group's panel shows its six largest faces
+MIN_PICTURE_H = 240  # a smaller frame (a thumbnail, a 1x1 image) is enlarged so its panel has room for an emoji
+MAX_PICTURE_W = 4096
 
 
 def compose_picture(frame_bgr, emojis):
@@ -55,6 +57,13 @@ def compose_picture(frame_bgr, emojis):
     the faces stand in the frame. One face gets the whole panel; a group shares it in a grid. BGR."""
     emojis = list(emojis)[:MAX_PANEL_FACES] or [(None, "no face")]
     h, w = frame_bgr.shape[:2]
+    if h < MIN_PICTURE_H:  # enlarged in whole pixels (crisp) so the emoji and its caption fit beside it,
+        k = max(1, min(-(-MIN_PICTURE_H // h), MAX_PICTURE_W // w))  # never wider than MAX_PICTURE_W
+        frame_bgr = cv2.resize(frame_bgr, (w * k, h * k), interpolation=cv2.INTER_NEAREST)
+        pad = max(0, MIN_PICTURE_H - h * k)  # a strip-like frame: centred on the panel's grey
+        frame_bgr = cv2.copyMakeBorder(frame_bgr, pad // 2, pad - pad // 2, 0, 0, cv2.BORDER_CONSTANT,
+                                       value=(245, 245, 245))
+        h, w = frame_bgr.shape[:2]
     pw = max(160, round(h * 0.7))
     panel = np.full((h, pw, 3), 245, np.uint8)
     cols = 1 if len(emojis) <= 2 else 2

@@ -74,9 +74,12 @@ class Flow:
         if self.view.controls.mirror_on.get():
             frame = cv2.flip(frame, 1)
         self._label_or_show(frame, fresh=True)
-        if self.player.source is not None:
-            self.view.say(f"showing {self.player.source.name}" + ("  (← → for the others)"
-                                                             if len(self.player.source.images or ()) > 1 else ""))
+        self.view.say(self.showing())
+
+    def showing(self):
+        """The status line for the source shown now (a folder's photo: which, and how to step)."""
+        source = self.player.source
+        return f"showing {source.name}" + ("  (← → the others)" if len(source.images or ()) > 1 else "")
 
     def step(self, delta):
         """→ or ←: a folder's next or previous photo."""
@@ -174,7 +177,7 @@ class Flow:
         self.view.controls.detector.set(self.pipeline.detector_name)
         self.booth.event("model_loaded")
         if self.player.source is not None:
-            self.view.say(f"showing {self.player.source.name}")
+            self.view.say(self.showing())
             self.view.emotion.set_text("no face yet")
         if self.pending is not None:  # a file's first frame or a still, shown while the model loaded
             self.pending = self.relabel_due = None
