@@ -38,10 +38,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 from dataclasses import replace
 from pathlib import Path
 
-from emoji_creator import DEFAULT_DATA, DEFAULT_MODEL, ROOT, Terminated, UserError, quiet_libraries, run_script
-
-
-MAX_BATCH = 65536  # larger batches overflow TensorFlow's shapes long before they would fit in memory
+from emoji_creator import (DEFAULT_DATA, DEFAULT_MODEL, ROOT, Terminated, UserError, native_stderr_quiet,
+                           quiet_libraries, run_script)
 
 
 def seed_value(text):
@@ -151,136 +149,89 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     quiet_libraries()
-    from emoji_creator import native_stderr_quiet
-
     with native_stderr_quiet():  # TensorFlow's import-time lines (absl, CUDA probing, CPU features)
         import keras  # noqa: F401  (imports TensorFlow)
-    from emoji_creator.recipes import RECIPES
-    from emoji_creator.checkpoints import CheckpointDir
+    from emoji_creator.checkpoints import CheckpointDir, check_resume, claim
+    from emoji_creator.data import check_data
+    from emoji_creator.files import fresh_folder
+    from emoji_creator.recipes import recipe_from
 
-    recipe = RECIPES[args.model]
-    if args.epochs is not None:
-        recipe = replace(recipe, epochs=args.epochs)
-    if args.batch_size is not None:
-        recipe = replace(recipe, batch_size=args.batch_size)
-    if args.erasing is not None:
-        recipe = replace(recipe, erasing=args.erasing)
-    if args.seed is not None:
-        recipe = replace(recipe, seed=args.seed)
-    if args.holdout is not None:
-        recipe = replace(recipe, holdout=args.holdout)
-    if not (1 <= recipe.epochs <= 100_000 and 1 <= recipe.batch_size <= MAX_BATCH and 0 <= recipe.erasing <= 1):
-        print(f"error: --epochs must be 1 to 100000, --batch-size 1 to {MAX_BATCH}, --erasing between 0 and 1",
-              file=sys.stderr)
-        return 2
-    if not 0 <= recipe.holdout <= 0.5:
-        print("error: --holdout is the share of training images to validate on: 0 to 0.5 (e.g. 0.1)",
-              file=sys.stderr)
-        return 2
-    from emoji_creator.files import kind
-
-    for option, given, fix in (("--teacher", args.teacher, "name a model file (.h5)"),
-                               ("--join", args.join, "pass the emotion_model.h5 to add a network to"),
-                               ("--init", args.init, "name a model file (.h5)"),
-                               ("--votes", args.votes, "name FER+'s fer2013new.csv")):
-        if given is not None and kind(given) != "file":
-            what = "no such model file" if option != "--votes" else "no such file"
-            print(f"error: {option} {given}: " + (what if kind(given) == "missing" else
-                                                  f"that is a {kind(given)}, not a file") + f"; {fix}",
-                  file=sys.stderr)
-            return 2
-    if args.teacher is not None:
-        share = args.distill if args.distill is not None else (recipe.distill or 0.5)
-        if not 0 < share <= 1:
-            print("error: --distill is the teacher's share of each target: more than 0, at most 1", file=sys.stderr)
-            return 2
-        recipe = replace(recipe, teacher=str(args.teacher), distill=share)
-    elif args.distill == 0:  # e.g. the student recipe alone, as a control for what its teacher adds
-        recipe = replace(recipe, distill=0.0)
-    elif args.distill is not None and not args.resume:  # a share of nothing would silently train alone
-        print("error: --distill is the share of each target taken from --teacher MODEL: pass the teacher too, "
-              "or --distill 0 to train without one", file=sys.stderr)
-        return 2
-    elif recipe.distill and not args.resume:
-        print(f"error: the {args.model} recipe learns from a teacher: pass --teacher MODEL (a model file, or "
-              f"several joined with tools/join.py; README: Training), or --distill 0 to train it alone",
-              file=sys.stderr)
-        return 2
-    if args.init is not None:
-        recipe = replace(recipe, init=str(args.init))
-    elif recipe.init == "required" and not args.resume:
-        print(f"error: the {args.model} recipe fine-tunes a trained model: pass --init MODEL "
-              f"(e.g. --init emotion_model.h5)", file=sys.stderr)
-        return 2
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem
     ckpt = CheckpointDir(args.checkpoint_dir or ROOT / "checkpoints" / output.stem)
     try:
+        # Every input and path is checked before anything is moved or written.
+        recipe = recipe_from(args)
         if args.resume and args.restart:
             raise UserError("--resume continues the run in the checkpoint folder, --restart starts over: pick one")
+        check_data(args.data)
         check_paths(args, output, report_dir, ckpt.path)
-        from emoji_creator.files import fresh_folder
-
+        if news := claim(ckpt, args.resume, args.restart):
+            print(news)
+        batch = (check_resume(args, ckpt) if args.resume else None) or recipe.batch_size
         report_dir = fresh_folder(report_dir)  # an earlier run's report is never written over
-        ckpt.lock()
-        done = ckpt.holds_run()
-        batch = recipe.batch_size
-        if args.resume:
-            batch = check_resume(args, ckpt) or batch
-        elif done and not args.restart:
-            raise UserError(f"{ckpt.path} holds a run at epoch {done}: continue it with 'python train.py --resume' "
-                            f"(same options), or start over with --restart (the old run is kept, renamed)")
-        elif done:
-            ckpt.unlock()
-            aside = ckpt.move_aside()
-            print(f"starting over: the previous run's checkpoints are kept in {aside}")
-            ckpt.lock()
-        from emoji_creator.data import load_dataset
-        from emoji_creator.devices import plan_devices
-        from emoji_creator.training import train
-
-        devices = plan_devices(args.devices, batch)  # before the data loads: a wrong count is said at once
-        from emoji_creator.votes import attach_votes, votes_beside
-
-        votes = args.votes or votes_beside(args.data)
-        data = load_dataset(args.data)
-        if votes is not None and args.labels == "fer2013" and args.votes is None and "rows" not in data:
-            print(f"warning: {votes} is not used: these images' names carry no fer2013.csv row to match "
-                  f"its votes by", file=sys.stderr)
-        elif votes is not None:
-            data = attach_votes(data, votes)
-        if not args.resume:  # a resumed run learns what it learned before (its saved recipe)
-            recipe = replace(recipe, labels=args.labels or ("votes" if "votes" in data else "fer2013"))
-        faster = None if recipe.model == "fast" else (
-            "'python train.py --model fast' trains a model in about 16 minutes on a 2-core CPU (README: Results)"
-            + ("" if recipe.cpu_friendly else "; this recipe is meant for a GPU (README: Training)"))
-        result = train(data, recipe, output, ckpt, report_dir, resume=args.resume,
-                       verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,
-                       process_started=STARTED, faster=faster, devices=devices)
+        result = run(args, recipe, output, ckpt, report_dir, batch)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a checkpoint written onto a full disk, say
-        from emoji_creator.files import write_failed
-
-        done = ckpt.holds_run()
-        print("error: " + write_failed(exc, f"a checkpoint into {ckpt.path}", f"{output.name} is unchanged" + (
-            f"; the run is checkpointed at epoch {done}: continue with 'python train.py --resume' (same options)"
-            if done else "")), file=sys.stderr)
-        return 2
+        return write_failed_line(exc, ckpt, output)
     except KeyboardInterrupt as exc:
-        how = "stopped (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-        done = ckpt.holds_run()
-        if done:
-            print(f"\n{how}: {output.name} is unchanged; the run is checkpointed in {ckpt.path} "
-                  f"(epoch {done}); continue with 'python train.py --resume' (same options)",
-                  file=sys.stderr)
-        else:
-            print(f"\n{how} during the first epoch: nothing to resume yet and {output.name} is unchanged; "
-                  f"start again with the same command", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        return interrupted_line(exc, ckpt, output)
     finally:
         ckpt.unlock()
+    print_result(result, output, report_dir)
+    return 0
+
+
+def run(args, recipe, output, ckpt, report_dir, batch):
+    """Load the data (with FER+'s votes when found) and train; returns train()'s result."""
+    from emoji_creator.data import load_dataset
+    from emoji_creator.devices import plan_devices
+    from emoji_creator.training import train
+    from emoji_creator.votes import attach_votes, votes_beside
+
+    devices = plan_devices(args.devices, batch)  # before the data loads: a wrong count is said at once
+    votes = args.votes or votes_beside(args.data)
+    data = load_dataset(args.data)
+    if votes is not None and args.labels == "fer2013" and args.votes is None and "rows" not in data:
+        print(f"warning: {votes} is not used: these images' names carry no fer2013.csv row to match "
+              f"its votes by", file=sys.stderr)
+    elif votes is not None:
+        data = attach_votes(data, votes)
+    if not args.resume:  # a resumed run learns what it learned before (its saved recipe)
+        recipe = replace(recipe, labels=args.labels or ("votes" if "votes" in data else "fer2013"))
+    faster = None if recipe.model == "fast" else (
+        "'python train.py --model fast' trains a model in about 16 minutes on a 2-core CPU (README: Results)"
+        + ("" if recipe.cpu_friendly else "; this recipe is meant for a GPU (README: Training)"))
+    return train(data, recipe, output, ckpt, report_dir, resume=args.resume,
+                 verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,
+                 process_started=STARTED, faster=faster, devices=devices)
+
+
+def write_failed_line(exc, ckpt, output):
+    from emoji_creator.files import write_failed
+
+    done = ckpt.holds_run()
+    print("error: " + write_failed(exc, f"a checkpoint into {ckpt.path}", f"{output.name} is unchanged" + (
+        f"; the run is checkpointed at epoch {done}: continue with 'python train.py --resume' (same options)"
+        if done else "")), file=sys.stderr)
+    return 2
+
+
+def interrupted_line(exc, ckpt, output):
+    how = "stopped (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+    done = ckpt.holds_run()
+    if done:
+        print(f"\n{how}: {output.name} is unchanged; the run is checkpointed in {ckpt.path} "
+              f"(epoch {done}); continue with 'python train.py --resume' (same options)", file=sys.stderr)
+    else:
+        print(f"\n{how} during the first epoch: nothing to resume yet and {output.name} is unchanged; "
+              f"start again with the same command", file=sys.stderr)
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+def print_result(result, output, report_dir):
     if "members" in result:
         how = (f"{result['members']} networks averaged; alone "
                f"{', '.join(f'{a:.2%}' for a in result['member_test_accuracy'])}")
@@ -295,40 +246,6 @@ def main(argv=None):
         old = Path(result["replaced_model_kept_as"])
         print(f"the model it replaced is kept as {old}: to go back, rename it to {output.name} "
               f"(e.g. mv {old.name} {output.name})")
-    return 0
-
-
-def check_resume(args, ckpt):
-    """--resume goes on with the run's own recipe and data; refuse options that would change them.
-    Returns the run's batch size (None when its state cannot be read)."""
-    import json
-
-    from emoji_creator.saving import same_file
-
-    units = ckpt.units()
-    state_file = units[0][1] / "state.json" if units else ckpt.path / "state.json"
-    try:
-        state = json.loads(state_file.read_text())
-        saved = state["recipe"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a damaged state: load_latest falls back or says so
-    saved = {"holdout": 0.0, **saved}  # runs from before --holdout validated on the data's own split
-    changed = [f"--{name.replace('_', '-')} {given} (the run has {saved.get(name)})"
-               for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),
-                                   ("holdout", args.holdout))
-               if given is not None and saved.get(name) is not None and given != saved.get(name)]
-    # The run learns from the teacher's answers kept at its start; another teacher or share would be ignored.
-    share = (saved.get("distill") or 0.0) if saved.get("teacher") else 0.0
-    if args.distill is not None and args.distill != share:
-        changed.append(f"--distill {args.distill} (the run has {share})")
-    if args.teacher is not None and not (saved.get("teacher") and same_file(args.teacher, saved["teacher"])):
-        changed.append(f"--teacher {args.teacher} (the run has {saved.get('teacher') or 'none'})")
-    if state.get("data") and Path(state["data"]).resolve() != Path(args.data).resolve():
-        changed.append(f"--data {args.data} (the run trains on {state['data']})")
-    if changed:
-        raise UserError("--resume continues a run with its own options, but this asks for " + "; ".join(changed)
-                        + ": drop them (or --epochs only), or start over with --restart")
-    return saved.get("batch_size")
 
 
 if __name__ == "__main__":

@@ -196,3 +196,95 @@ def checkpoint_callback(ckpt, recipe, history, best, started, data_name="", fing
             })
 
     return Checkpoint()
+
+
+# -- a run's life: new, running (locked), interrupted, finished ---------------------------------
+FINISHED = "finished.json"  # written once the model is saved: the run is over, it blocks no later one
+
+
+def run_state(ckpt):
+    """'new' (nothing there), 'interrupted' (epochs done, no model saved yet) or 'finished'."""
+    if (ckpt.path / FINISHED).is_file():
+        return "finished"
+    return "interrupted" if ckpt.holds_run() else "new"
+
+
+def mark_finished(ckpt, output, epochs):
+    """The run is over: its model is saved. A later run with the same options starts afresh."""
+    from .files import write_atomic
+
+    write_atomic(ckpt.path / FINISHED, json.dumps({"output": str(output), "epochs": epochs,
+                                                   "finished": time.strftime("%Y-%m-%d %H:%M:%S")}).encode())
+
+
+def finished_line(ckpt):
+    """'finished at epoch N (model saved to X)', from the marker."""
+    try:
+        info = json.loads((ckpt.path / FINISHED).read_text())
+        return f"finished at epoch {int(info['epochs'])} (its model was saved to {info['output']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "finished"
+
+
+def check_resume(args, ckpt):
+    """--resume goes on with the run's own recipe and data: refuse options that would change them, and a
+    finished run unless --epochs adds to it. Returns the run's batch size (None when its state cannot be read)."""
+    life = run_state(ckpt)
+    if life == "new":
+        raise UserError(f"nothing to resume in {ckpt.path}: start a run without --resume")
+    units = ckpt.units()
+    state_file = units[0][1] / "state.json" if units else ckpt.path / "state.json"
+    try:
+        state = json.loads(state_file.read_text())
+        saved = {"holdout": 0.0, **state["recipe"]}  # runs from before --holdout validated on the data's own split
+    except (OSError, ValueError, KeyError, TypeError):
+        state = saved = None  # a damaged state: load_latest falls back or says so
+    if saved is not None and (changed := changed_options(args, state, saved)):
+        raise UserError("--resume continues a run with its own options, but this asks for " + "; ".join(changed)
+                        + ": drop them (or --epochs only), or start over with --restart")
+    if life == "finished":
+        if args.epochs is None or args.epochs <= ckpt.holds_run():
+            raise UserError(f"the run in {ckpt.path} {finished_line(ckpt)}: nothing to resume; start a new run "
+                            f"without --resume (or with --restart), or add epochs to it with --resume --epochs N "
+                            f"(more than {ckpt.holds_run()})")
+        (ckpt.path / FINISHED).unlink()  # extended: it runs again, and is finished again at its new end
+    return None if saved is None else saved.get("batch_size")
+
+
+def changed_options(args, state, saved):
+    """The options that would change a run's recipe, teacher or data, as the message names them."""
+    from .saving import same_file
+
+    changed = [f"--{name.replace('_', '-')} {given} (the run has {saved.get(name)})"
+               for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),
+                                   ("holdout", args.holdout))
+               if given is not None and saved.get(name) is not None and given != saved.get(name)]
+    # The run learns from the teacher's answers kept at its start; another teacher or share would be ignored.
+    share = (saved.get("distill") or 0.0) if saved.get("teacher") else 0.0
+    if args.distill is not None and args.distill != share:
+        changed.append(f"--distill {args.distill} (the run has {share})")
+    if args.teacher is not None and not (saved.get("teacher") and same_file(args.teacher, saved["teacher"])):
+        changed.append(f"--teacher {args.teacher} (the run has {saved.get('teacher') or 'none'})")
+    if isinstance(state.get("data"), str) and state["data"] and \
+            Path(state["data"]).resolve() != Path(args.data).resolve():
+        changed.append(f"--data {args.data} (the run trains on {state['data']})")
+    return changed
+
+
+def claim(ckpt, resume, restart):
+    """Take the checkpoint folder for this run (locked), as the run's life says: a new or finished run's
+    folder starts afresh (a finished run's checkpoints kept aside, renamed), an interrupted one only with
+    --resume (continue) or --restart (start over, the old one kept aside). Returns a line to print, or None."""
+    ckpt.lock()
+    state = run_state(ckpt)
+    if resume or state == "new":
+        return None
+    if state == "interrupted" and not restart:
+        raise UserError(f"{ckpt.path} holds a run at epoch {ckpt.holds_run()} that was interrupted: continue it "
+                        f"with 'python train.py --resume' (same options), or start over with --restart (the old "
+                        f"run is kept, renamed)")
+    what = f"the previous run ({finished_line(ckpt)})" if state == "finished" else "the previous run's checkpoints"
+    ckpt.unlock()
+    aside = ckpt.move_aside()
+    ckpt.lock()
+    return f"a new run: {what} kept in {aside}"

@@ -186,6 +186,27 @@ def load_csv(csv_path):
     return out
 
 
+def check_data(source):
+    """UserError, at once and before anything is written or moved, when --data is not there: no
+    folder with train/ and test/, and no CSV file."""
+    from .files import kind
+
+    source = Path(source)
+    if source.suffix.lower() == ".csv":
+        if kind(source) != "file":
+            raise UserError(f"{source} not found: pass the original fer2013.csv or a folder with train/ and test/"
+                            if kind(source) == "missing" else
+                            f"{source} is a {kind(source)}, not a file: pass the original fer2013.csv")
+        return
+    if not source.is_dir():
+        raise UserError(f"data folder {source} not found: see data/README.md for how to get FER2013, "
+                        f"or pass --data DIR (with train/ and test/) or --data fer2013.csv")
+    for split in ("train", "test"):
+        if not (source / split).is_dir():
+            raise UserError(f"{source / split} not found: it should hold one folder per class "
+                            f"({', '.join(CLASSES)}); see data/README.md for how to get FER2013")
+
+
 def load_dataset(source):
     """A folder with train/ and test/, or fer2013.csv -> dict of splits.
 
@@ -193,11 +214,9 @@ def load_dataset(source):
     archive has no separate validation split).
     """
     source = Path(source)
+    check_data(source)
     if source.suffix.lower() == ".csv":
         return load_csv(source)
-    if not source.is_dir():
-        raise UserError(f"data folder {source} not found: see data/README.md for how to get FER2013, "
-                        f"or pass --data DIR (with train/ and test/) or --data fer2013.csv")
     x_tr, y_tr, _, train_names = load_folder_split(source / "train", with_names=True)
     x_te, y_te, _, test_names = load_folder_split(source / "test", with_names=True)
     data = {"train": (x_tr, y_tr), "val": (x_te, y_te), "test": (x_te, y_te)}

@@ -5,19 +5,56 @@ earlier run's work, and turn a failed write (a full disk) into one line that say
     check_writes([("--output", out)], [("the data", data_dir)])   # UserError if out lies in the data
     old = keep_aside(out)          # the model out is about to replace, kept as out.before-DATE.h5
     data = read_regular(path)      # bytes; a FIFO or a device raises NotRegular instead of hanging
+    write_atomic(path, data)       # the one way a file is replaced: whole, or not at all
 
 A FIFO, a socket or a device opened for reading can block for ever (a FIFO
 waits for a writer) or never end, so a path is stat()ed, and opened
 non-blocking, before it is read. Names that are not valid UTF-8 are read
 through Python's own file calls: OpenCV's path functions crash on them.
 """
+import contextlib
 import errno
 import os
 import stat
+import tempfile
 import time
 from pathlib import Path
 
 from . import UserError
+
+
+def umask():
+    """The process's file-creation mask (read without changing it for good)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def replacing(path, suffix=None):
+    """A new hidden file beside `path` (.NAME.partial-XXXX.SUFFIX, made with O_EXCL: never an existing
+    file or a planted link) for a writer to fill; renamed over `path` when the block ends, removed if it
+    fails. So `path` always holds a whole file, the old one or the new one, never half of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=path.suffix if suffix is None else suffix,
+                               dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; the file gets the user's usual rights
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # a failed write leaves nothing (after the rename, nothing is there)
+
+
+def write_atomic(path, data, sync=False):
+    """Replace `path` with `data` (bytes) whole (replacing()); sync: on disk before the rename."""
+    with replacing(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        if sync:
+            f.flush()
+            os.fsync(f.fileno())
 
 
 class NotRegular(OSError):

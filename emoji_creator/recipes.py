@@ -8,7 +8,9 @@ A run records its recipe in every checkpoint, and --resume goes on with the
 recorded one, so a later change to these defaults never changes a run half-way.
 What each recipe measured is in reports/ and docs/, not here.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from . import UserError
 
 
 @dataclass
@@ -70,3 +72,51 @@ RECIPES = {
                    augment=False, erasing=0.0, class_weight_power=0.0),
 }
 
+
+MAX_BATCH = 65536  # larger batches overflow TensorFlow's shapes long before they would fit in memory
+
+
+def recipe_from(args):
+    """train.py's options as a recipe: the named one with the options' changes, every value checked
+    against its range and every option that needs another named (UserError says which)."""
+    from .files import kind
+
+    recipe = RECIPES[args.model]
+    changes = {name: getattr(args, name) for name in ("epochs", "batch_size", "erasing", "seed", "holdout")}
+    recipe = replace(recipe, **{k: v for k, v in changes.items() if v is not None})
+    if not (1 <= recipe.epochs <= 100_000 and 1 <= recipe.batch_size <= MAX_BATCH and 0 <= recipe.erasing <= 1):
+        raise UserError(f"--epochs must be 1 to 100000, --batch-size 1 to {MAX_BATCH}, --erasing between 0 and 1")
+    if not 0 <= recipe.holdout <= 0.5:
+        raise UserError("--holdout is the share of training images to validate on: 0 to 0.5 (e.g. 0.1)")
+    for option, given, fix in (("--teacher", args.teacher, "name a model file (.h5)"),
+                               ("--join", args.join, "pass the emotion_model.h5 to add a network to"),
+                               ("--init", args.init, "name a model file (.h5)"),
+                               ("--votes", args.votes, "name FER+'s fer2013new.csv")):
+        if given is not None and kind(given) != "file":
+            what = "no such model file" if option != "--votes" else "no such file"
+            raise UserError(f"{option} {given}: " + (what if kind(given) == "missing" else
+                                                     f"that is a {kind(given)}, not a file") + f"; {fix}")
+    return _with_teacher_and_init(recipe, args)
+
+
+def _with_teacher_and_init(recipe, args):
+    """The teacher's share and the fine-tuned model: each recipe that needs one refuses to go without."""
+    if args.teacher is not None:
+        share = args.distill if args.distill is not None else (recipe.distill or 0.5)
+        if not 0 < share <= 1:
+            raise UserError("--distill is the teacher's share of each target: more than 0, at most 1")
+        recipe = replace(recipe, teacher=str(args.teacher), distill=share)
+    elif args.distill == 0:  # e.g. the student recipe alone, as a control for what its teacher adds
+        recipe = replace(recipe, distill=0.0)
+    elif args.distill is not None and not args.resume:  # a share of nothing would silently train alone
+        raise UserError("--distill is the share of each target taken from --teacher MODEL: pass the teacher too, "
+                        "or --distill 0 to train without one")
+    elif recipe.distill and not args.resume:
+        raise UserError(f"the {args.model} recipe learns from a teacher: pass --teacher MODEL (a model file, or "
+                        f"several joined with tools/join.py; README: Training), or --distill 0 to train it alone")
+    if args.init is not None:
+        recipe = replace(recipe, init=str(args.init))
+    elif recipe.init == "required" and not args.resume:
+        raise UserError(f"the {args.model} recipe fine-tunes a trained model: pass --init MODEL "
+                        f"(e.g. --init emotion_model.h5)")
+    return recipe

@@ -15,7 +15,6 @@ file (NAME.h5.litert, checked by hash), or a traced TensorFlow function.
 import contextlib
 import functools
 import json
-import os
 import sys
 import threading
 from pathlib import Path
@@ -290,23 +289,13 @@ def read_cache(path, model_hash):
 
 
 def write_cache(path, flat, header):
-    """Write the cache atomically: a unique temporary file, then a rename (never half a file)."""
+    """Write the cache whole (files.write_atomic: never half a file)."""
     import hashlib
-    import tempfile
 
-    from .saving import umask
+    from .files import write_atomic
 
     header = dict(header, litert_sha256=hashlib.sha256(flat).hexdigest())
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(CACHE_MAGIC + json.dumps(header).encode() + b"\n" + flat)
-        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(path, CACHE_MAGIC + json.dumps(header).encode() + b"\n" + flat)
 
 
 def build_cache(model_path, model_hash):

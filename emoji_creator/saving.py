@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 
 from . import UserError
+from .files import umask  # noqa: F401  (saving.umask, as before)
 
 
 def same_file(a, b):
@@ -39,13 +40,6 @@ def advice(exc, elsewhere=SAVE_ELSEWHERE):
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"that folder is not writable for you: {elsewhere}"
     return elsewhere
-
-
-def umask():
-    """The process's file-creation mask (read without changing it for good)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def clean_leftovers(folder, pattern=".saving-*.png", older_than=600):

@@ -10,15 +10,16 @@ batches (pipeline.py: NumPy in worker threads, on every backend), checkpoints
 every epoch, then scores the model as the app runs it (evaluation.py through
 runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
-import os
+import sys
 import time
 from dataclasses import replace
 
 import numpy as np
 
 from . import CLASSES, UserError
-from .checkpoints import CheckpointDir, checkpoint_callback
+from .checkpoints import CheckpointDir, checkpoint_callback, mark_finished
 from .data import class_weights
+from .files import replacing
 from .nets import ARCHITECTURES
 from .pipeline import VALIDATION_BATCH, training_stream, validation_stream
 from .recipes import RECIPES, Recipe
@@ -174,7 +175,13 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
            "images_per_second": epochs_now * len(x_tr) / session if epochs_now > 0 else None,
            "resumed_at_epoch": initial_epoch if resume else None, "devices": plan.describe()}
     result, model = evaluate(plan.plain(model), base, split, data, run)
-    return keep(model, result, history, output, report_dir, ckpt.path, process_started, started["at"])
+    result = keep(model, result, history, output, report_dir, ckpt.path, process_started, started["at"])
+    try:  # the run is over: the next one with the same options starts afresh, --resume says it is done
+        mark_finished(ckpt, output, recipe.epochs)
+    except OSError as exc:
+        print(f"warning: could not mark {ckpt.path} as finished ({exc.strerror or exc}); the model is saved",
+              file=sys.stderr)
+    return result
 
 
 def _resumed(ckpt, recipe, plan):
@@ -345,9 +352,8 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
     test_accuracy = float((predict(x_te).argmax(axis=1) == y_te).mean())
     print(f"teacher {recipe.teacher}: {test_accuracy:.2%} on the test split; its answers on "
           f"{len(x_tr)} training faces took {time.time() - started:.0f} s")
-    partial = kept.with_name(".teacher-partial.npz")  # renamed into place whole, never half-written
-    np.savez(partial, train=probs, test_accuracy=test_accuracy)
-    os.replace(partial, kept)
+    with replacing(kept) as partial:  # renamed into place whole, never half-written
+        np.savez(partial, train=probs, test_accuracy=test_accuracy)
     return {"train": probs, "test_accuracy": test_accuracy}
 
 

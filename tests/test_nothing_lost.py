@@ -41,6 +41,7 @@ def run_train(tiny_data, tmp_path, *extra, ckpt="ckpt"):
 def test_fresh_run_refuses_a_folder_holding_a_run_and_restart_keeps_it(tiny_data, trained_model, tmp_path, capsys):
     ckpt = tmp_path / "ckpt"
     shutil.copytree(trained_model.parent / "ckpt", ckpt)
+    (ckpt / "finished.json").unlink()  # as if killed before its model was saved: an interrupted run
     before = {p.relative_to(ckpt): p.read_bytes() for p in ckpt.rglob("*") if p.is_file() and p.name != ".lock"}
     assert run_train(tiny_data, tmp_path) == 2
     msg = one_error(capsys)
@@ -52,6 +53,33 @@ def test_fresh_run_refuses_a_folder_holding_a_run_and_restart_keeps_it(tiny_data
     assert len(kept) == 1 and latest_unit(kept[0]).name == "epoch-0001"
     assert {p.relative_to(kept[0]): p.read_bytes() for p in kept[0].rglob("*")
             if p.is_file() and p.name != ".lock"} == before
+
+
+def test_a_finished_run_never_blocks_the_next_and_is_not_resumed(tiny_data, trained_model, tmp_path, capsys):
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(trained_model.parent / "ckpt", ckpt)  # a finished one-epoch run
+    before = {p.relative_to(ckpt): p.read_bytes() for p in ckpt.rglob("*") if p.is_file() and p.name != ".lock"}
+    assert run_train(tiny_data, tmp_path, "--resume") == 2
+    msg = one_error(capsys)
+    assert "finished at epoch 1" in msg and "nothing to resume" in msg
+    assert run_train(tiny_data, tmp_path) == 0  # the same options again: a second run
+    assert "a new run: the previous run (finished at epoch 1" in capsys.readouterr().out
+    kept = list(tmp_path.glob("ckpt.before-*"))
+    assert len(kept) == 1 and {p.relative_to(kept[0]): p.read_bytes() for p in kept[0].rglob("*")
+                               if p.is_file() and p.name != ".lock"} == before
+    assert (ckpt / "finished.json").is_file() and latest_unit(ckpt).name == "epoch-0001"
+
+
+@pytest.mark.parametrize("extra", [[], ["--restart"], ["--resume"]])
+def test_missing_data_moves_nothing_and_says_the_data_is_missing(extra, trained_model, tmp_path, capsys):
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(trained_model.parent / "ckpt", ckpt)
+    (ckpt / "finished.json").unlink()  # an interrupted run, which --restart would move aside
+    listing = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert run_train(tmp_path / "no-data", tmp_path, *extra) == 2
+    msg = one_error(capsys)
+    assert "data folder" in msg and "not found" in msg and "checkpoint" not in msg
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == listing
 
 
 # -- 2 and 11. --output, --report-dir, --checkpoint-dir checked before any data loads ----

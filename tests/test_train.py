@@ -86,8 +86,9 @@ def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, 
     metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
     assert metrics["members"] == 2 and len(metrics["member_test_accuracy"]) == 2
     assert "2 networks averaged" in capsys.readouterr().out
-    # Resuming the finished run joins the copy kept at its start, not the output it has since replaced.
-    assert train.main(args + ["--resume"]) == 0
+    # Resuming the finished run (extended by an epoch) joins the copy kept at its start, not the output it
+    # has since replaced.
+    assert train.main(args + ["--resume", "--epochs", "2"]) == 0
     assert len(members(load_emotion_model(out)[0])) == 2
     # Joining an ensemble unpacks it instead of nesting.
     assert len(members(join_models([joined, old]))) == 3
@@ -120,9 +121,10 @@ def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data
     # The label's share: 0.3 on the true class over the teacher's 0.7 (a one-epoch teacher's
     # guesses are near-constant, so how often the mix's top class is the label says nothing).
     np.testing.assert_allclose(mixed - 0.7 * kept["train"], 0.3 * np.eye(7)[y], atol=1e-5)
-    # A resumed run learns from the answers kept at its start: the teacher is not asked again.
+    # A resumed run (extended by an epoch) learns from the answers kept at its start: the teacher is not
+    # asked again.
     capsys.readouterr()
-    assert train.main(args + ["--resume"]) == 0
+    assert train.main(args + ["--resume", "--epochs", "2"]) == 0
     assert "its answers on" not in capsys.readouterr().out
     # A student never replaces its own teacher.
     assert train.main(["--data", str(tiny_data), "--teacher", str(out), "--output", str(out)]) == 2

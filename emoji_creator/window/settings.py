@@ -8,15 +8,13 @@ Where: $EMOJI_CREATOR_CONFIG if set (a folder), else %APPDATA%\\EmojiCreator on
 Windows, ~/Library/Application Support/EmojiCreator on macOS, and
 $XDG_CONFIG_HOME/emoji-creator (~/.config/emoji-creator) elsewhere.
 """
-import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from ..detectors import DETECTORS
-from ..files import is_regular, printable, read_regular
+from ..files import is_regular, printable, read_regular, write_atomic
 
 FILE = "settings.json"
 LIMIT = 64 * 1024  # a settings file is a few hundred bytes: anything far bigger is not ours
@@ -78,21 +76,13 @@ class Settings:
         """Keep these values and write the file; returns None, or one line on why it could not be
         written (said once: the window works on without remembering)."""
         self.values.update({k: v for k, v in values.items() if k in RULES and RULES[k](v)})
-        tmp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.values, f, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)  # our own small file: the new settings replace the old
-            tmp = None
+            # Our own small file: the new settings replace the old, whole.
+            write_atomic(self.path, json.dumps(self.values, indent=1, sort_keys=True).encode("utf-8"))
         except OSError as exc:
             if self.write_failed:
                 return None
             self.write_failed = True
             return f"settings cannot be remembered in {printable(self.path.parent)} ({exc.strerror or exc})"
-        finally:
-            if tmp is not None:  # a write that failed leaves no temporary file behind
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
         return None
