@@ -40,6 +40,11 @@ def run_tool(main):
     return status if isinstance(status, int) else 0
 
 
+class FinderMissing(UserError):
+    """A face finder's model file (or its check's) is missing or damaged: the window says
+    "no face finder" rather than "no model"."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so a script ends as on Ctrl-C: files closed, one line."""
 

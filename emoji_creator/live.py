@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from . import IMAGE_SIZE
+from .boxes import iou, overlap_of_smaller
 from .data import to_model_input
 from .detectors import DEFAULT_DETECTOR, MIN_FACE, make_detector
 
@@ -58,15 +59,6 @@ class Face:
         return float(self.probs[self.label])
 
 
-def iou(a, b):
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
-
-
 @dataclass
 class Track:
     box: tuple
@@ -102,8 +94,6 @@ class Tracker:
         """The boxes to classify this frame: the detections, plus each unmatched track's last box.
         A track is carried only when no detection overlaps it, by IoU or by lying mostly inside
         it (or it inside one): a carried box never doubles a face the detector found."""
-        from .detectors import overlap_of_smaller
-
         carried = [t for t in self.tracks
                    if all(max(iou(b, self.tracks[t].box), overlap_of_smaller(b, self.tracks[t].box)) <= self.overlap
                           for b in map(tuple, boxes))]

@@ -9,14 +9,10 @@ import cv2
 import numpy as np
 
 from . import CLASSES
+from .boxes import shared_area
 
 BOX_COLOUR = (60, 200, 60)
 PANEL_W, ROW_H = 104, 14  # the on-frame probability panel: 7 rows of bar + class initials
-
-
-def _overlap(a, b):
-    """Area shared by two rectangles (x0, y0, x1, y1)."""
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def _place(options, frame_shape, taken):
@@ -25,7 +21,7 @@ def _place(options, frame_shape, taken):
 
     def cost(r):
         outside = (r[0] < 0) + (r[1] < 0) + (r[2] > w) + (r[3] > h)
-        return (outside > 0, sum(_overlap(r, t) for t in taken))
+        return (outside > 0, sum(shared_area(r, t) for t in taken))
 
     r = min(options, key=cost)  # min() keeps the earliest of equals: the preferred place
     dx = -min(0, r[0]) - max(0, r[2] - w)  # then nudge it into the frame
@@ -81,7 +77,7 @@ def layout(faces, frame_shape, class_names=CLASSES):
         lw, lh = label_size(text, scale)
         label = _place([(x0, y0 - lh - 2, x0 + lw, y0 - 2), (x0, y1 + 2, x0 + lw, y1 + lh + 2),
                         (x0 + 2, y0 + 2, x0 + lw + 2, y0 + lh + 2)], frame_shape, taken[:i] + taken[i + 1:])
-        if any(_overlap(label, b) for b in others):  # no room outside: the class name inside its own box
+        if any(shared_area(label, b) for b in others):  # no room outside: the class name inside its own box
             text, scale = name, 0.4
             lw, lh = label_size(text, scale)
             label = (x0 + 1, y0 + 1, min(x1 - 1, x0 + 1 + lw), y0 + 1 + lh)
@@ -93,7 +89,7 @@ def layout(faces, frame_shape, class_names=CLASSES):
                             (x0, y1 + 6, x0 + PANEL_W, y1 + 6 + ph), (x0, y0 - 6 - ph, x0 + PANEL_W, y0 - 6),
                             (x0, min(y0, label[1]) - 4 - ph, x0 + PANEL_W, min(y0, label[1]) - 4)],  # above the label
                            frame_shape, taken)
-            if any(_overlap(panel, t) for t in taken if t != boxes[i]):
+            if any(shared_area(panel, t) for t in taken if t != boxes[i]):
                 panel = None  # no free room: the label says it, the bars would hide a face or a label
             else:
                 taken.append(panel)

@@ -8,8 +8,8 @@ import pytest
 
 from emoji_creator import UserError
 from emoji_creator.clip import SCENARIOS, compose, scenario_frames
-from emoji_creator.detectors import (BlazeFaceDetector, DETECTORS, HaarDetector, decode, make_detector,
-                                     ssd_anchors, weighted_nms)
+from emoji_creator.blazeface import BlazeFaceDetector, decode, ssd_anchors, weighted_nms
+from emoji_creator.detectors import DETECTORS, HaarDetector, make_detector
 
 
 def near_face(truth, boxes):
@@ -132,7 +132,7 @@ def test_useit_reports_a_missing_detector_model(monkeypatch, clip, trained_model
 
 
 def test_a_box_inside_another_is_merged_into_one():
-    from emoji_creator.detectors import merge_nested
+    from emoji_creator.boxes import merge_nested
 
     boxes = np.array([[100, 100, 120, 120], [130, 140, 50, 50], [400, 100, 80, 80]])  # IoU of the first two: 0.17
     kept, scores = merge_nested(boxes, np.ones(3))
@@ -167,14 +167,14 @@ def test_yunet_finds_the_test_face_near_its_box():
 
 def test_a_missing_or_corrupt_yunet_file_is_one_line(tmp_path, clip, trained_model, monkeypatch, capsys):
     import useIt
-    from emoji_creator import detectors
+    from emoji_creator import detectors, yunet
 
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"\x08\x01not an onnx model" * 100)
     for path in (tmp_path / "gone.onnx", bad, tmp_path):
         with pytest.raises(UserError, match="--detector haar"):
             detectors.YuNetDetector(path=path)
-    monkeypatch.setattr(detectors, "YUNET_PATH", bad)
+    monkeypatch.setattr(yunet, "YUNET_PATH", bad)
     monkeypatch.setattr(detectors.YuNetDetector.__init__, "__defaults__",
                         (bad,) + detectors.YuNetDetector.__init__.__defaults__[1:])
     assert useIt.main(["--source", str(clip), "--model", str(trained_model), "--no-window",
@@ -292,12 +292,12 @@ def test_haar_s_doubtful_boxes_need_yunet_so_a_textured_wall_gets_none(faces, mo
 
 
 def test_haar_and_blazeface_need_yunet_s_file_for_their_check(tmp_path, monkeypatch):
-    from emoji_creator import detectors
+    from emoji_creator import yunet
 
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"\x08\x01not an onnx model" * 100)
     for path in (tmp_path / "gone.onnx", bad, tmp_path):
-        monkeypatch.setattr(detectors, "YUNET_PATH", path)
+        monkeypatch.setattr(yunet, "YUNET_PATH", path)
         for name in ("haar", "blazeface"):
             with pytest.raises(UserError, match="restore models/face_detection_yunet_2023mar.onnx"):
                 make_detector(name)

@@ -5,8 +5,7 @@
 """
 import threading
 
-from .. import UserError
-from ..detectors import FinderMissing
+from .. import FinderMissing, UserError
 
 
 class ModelLoader:
