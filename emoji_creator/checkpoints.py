@@ -14,12 +14,13 @@ keeps a second run off the folder.
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from . import UserError
-from .files import as_disk_error
+from .files import as_disk_error, write_atomic
 from .recipes import Recipe
 
 
@@ -210,11 +211,14 @@ def run_state(ckpt):
 
 
 def mark_finished(ckpt, output, epochs):
-    """The run is over: its model is saved. A later run with the same options starts afresh."""
-    from .files import write_atomic
-
-    write_atomic(ckpt.path / FINISHED, json.dumps({"output": str(output), "epochs": epochs,
-                                                   "finished": time.strftime("%Y-%m-%d %H:%M:%S")}).encode())
+    """The run is over: its model is saved. A later run with the same options starts afresh (a marker
+    that cannot be written is a warning: the model is saved all the same)."""
+    try:
+        write_atomic(ckpt.path / FINISHED, json.dumps({"output": str(output), "epochs": epochs,
+                                                       "finished": time.strftime("%Y-%m-%d %H:%M:%S")}).encode())
+    except OSError as exc:
+        print(f"warning: could not mark {ckpt.path} as finished ({exc.strerror or exc}); the model is saved",
+              file=sys.stderr)
 
 
 def finished_line(ckpt):

@@ -117,6 +117,24 @@ def load_folder_split(split_dir, with_names=False):
     return out + (names,) if with_names else out
 
 
+def csv_row(row, usage_split):
+    """(split, 48x48x1 uint8 pixels, class index) of one fer2013.csv row, or None for a bad row."""
+    try:
+        code = int(row["emotion"])
+        if not 0 <= code < len(CSV_LABELS):  # -1 would index from the end: neutral
+            return None
+        if len(row["pixels"]) > 4 * IMAGE_SIZE * IMAGE_SIZE:  # a runaway field
+            return None
+        pixels = np.array(row["pixels"].split(), dtype=np.float64)
+        if (pixels.size != IMAGE_SIZE * IMAGE_SIZE or not np.isfinite(pixels).all()
+                or pixels.min() < 0 or pixels.max() > 255):
+            return None
+        return (usage_split[row["Usage"]], pixels.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE, 1),
+                CLASSES.index(CSV_LABELS[code]))
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def load_csv(csv_path):
     """fer2013.csv -> {"train": (x, y), "val": (x, y), "test": (x, y)}.
 
@@ -147,22 +165,12 @@ def load_csv(csv_path):
                                 f"fer2013.csv has the header {','.join(CSV_COLUMNS)}")
             for number, row in enumerate(reader):
                 n_rows = number + 1
-                try:
-                    code = int(row["emotion"])
-                    if not 0 <= code < len(CSV_LABELS):  # -1 would index from the end: neutral
-                        raise ValueError("emotion out of range")
-                    label = CLASSES.index(CSV_LABELS[code])
-                    if len(row["pixels"]) > 4 * IMAGE_SIZE * IMAGE_SIZE:
-                        raise ValueError("pixels field too long")
-                    pixels = np.array(row["pixels"].split(), dtype=np.float64)
-                    if (pixels.size != IMAGE_SIZE * IMAGE_SIZE or not np.isfinite(pixels).all()
-                            or pixels.min() < 0 or pixels.max() > 255):
-                        raise ValueError("wrong pixel count or range")
-                    split = usage_split[row["Usage"]]
-                except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+                parsed = csv_row(row, usage_split)
+                if parsed is None:
                     bad += 1
                     continue
-                parts[split][0].append(pixels.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE, 1))
+                split, pixels, label = parsed
+                parts[split][0].append(pixels)
                 parts[split][1].append(label)
                 rows[split].append(number)
     except csv.Error as exc:

@@ -18,29 +18,14 @@ from .model_file import save_model
 from .runtime import keras_backend
 
 
-def evaluate(model, base, split, data, run):
-    """The result dict: the test scores (FER2013 label, FER+ majority when the votes are there)
-    through the app's test-time views, the held-out scores with --holdout, each joined network
-    alone, and the run's own facts (`run`: data name, validation, recipe, history, times)."""
-    from .nets import join_models, members
-    from .report import metrics
-    from .runtime import make_predictor, ONE_VIEW
-    from .votes import ferplus_metrics
-
-    (x_val, y_val, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
-    recipe, timing = run["recipe"], run["timing"]
-    trained = model
-    if base is not None:
-        model = join_models([base, model])
-    predict = make_predictor(model)  # as the app runs it: averaged over its test-time views
-    probs = predict(x_te)
-    one_view = predict.single(x_te)
-    from_csv = run["data"].endswith(".csv")
-    result = {
+def run_facts(run, model, validation_images):
+    """What the report says of the run itself: its data, recipe, epochs, times, machine and size."""
+    timing = run["timing"]
+    return {
         "data": run["data"],
-        "test_split": "PrivateTest" if from_csv else "test/ (PublicTest)",
-        "validation": f"{run['validation']}: {len(x_val)} images",
-        "recipe": asdict(recipe),
+        "test_split": "PrivateTest" if run["data"].endswith(".csv") else "test/ (PublicTest)",
+        "validation": f"{run['validation']}: {validation_images} images",
+        "recipe": asdict(run["recipe"]),
         "epochs_trained": len(run["history"].get("loss", [])),
         "train_seconds": round(run["train_seconds"], 1),
         # This sitting's training speed (fit's own time: validation passes included).
@@ -52,12 +37,30 @@ def evaluate(model, base, split, data, run):
         "devices": run.get("devices"),
         "machine": machine_info(),
         "parameters": int(model.count_params()),
-        "test_views": len(predict.views),
-        "classes": list(CLASSES),
-        "test": metrics(y_te, probs),
-        "test_single_view_accuracy": float((one_view.argmax(axis=1) == y_te).mean()),
         "best_val_accuracy": run["best"],
     }
+
+
+def evaluate(model, base, split, data, run):
+    """The result dict: the test scores (FER2013 label, FER+ majority when the votes are there)
+    through the app's test-time views, the held-out scores with --holdout, each joined network
+    alone, and the run's own facts (`run`: data name, validation, recipe, history, times)."""
+    from .nets import join_models, members
+    from .report import metrics
+    from .runtime import make_predictor, ONE_VIEW
+    from .votes import ferplus_metrics
+
+    (x_val, y_val, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
+    recipe = run["recipe"]
+    trained = model
+    if base is not None:
+        model = join_models([base, model])
+    predict = make_predictor(model)  # as the app runs it: averaged over its test-time views
+    probs = predict(x_te)
+    one_view = predict.single(x_te)
+    result = {**run_facts(run, model, len(x_val)), "test_views": len(predict.views), "classes": list(CLASSES),
+              "test": metrics(y_te, probs),
+              "test_single_view_accuracy": float((one_view.argmax(axis=1) == y_te).mean())}
     if v_te is not None:
         # Judged by the people's choice too: FER+'s majority (the FER2013 score above stays beside it).
         result["votes_file"] = data.get("votes_file")

@@ -10,7 +10,6 @@ batches (pipeline.py: NumPy in worker threads, on every backend), checkpoints
 every epoch, then scores the model as the app runs it (evaluation.py through
 runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
-import sys
 import time
 from dataclasses import replace
 
@@ -119,7 +118,6 @@ def minutes(seconds):
 def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None,
           process_started=None, faster=None, devices=None):
     """Fit, evaluate, write the report and only then replace `output`. Returns the result dict.
-
     process_started: time.time() when the program started, for the report's wall-clock
     (data loading and start-up included); faster: what to suggest when the run's
     timing says it will take over an hour.
@@ -137,7 +135,6 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     plan = devices or plan_devices(None, recipe.batch_size)
     if plan.count > 1 and verbose:
         print(f"devices: {plan}")
-
     keras.utils.set_random_seed(recipe.seed)
     ckpt = ckpt_dir if isinstance(ckpt_dir, CheckpointDir) else CheckpointDir(ckpt_dir)
     if ckpt.lock_file is None:
@@ -176,11 +173,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
            "resumed_at_epoch": initial_epoch if resume else None, "devices": plan.describe()}
     result, model = evaluate(plan.plain(model), base, split, data, run)
     result = keep(model, result, history, output, report_dir, ckpt.path, process_started, started["at"])
-    try:  # the run is over: the next one with the same options starts afresh, --resume says it is done
-        mark_finished(ckpt, output, recipe.epochs)
-    except OSError as exc:
-        print(f"warning: could not mark {ckpt.path} as finished ({exc.strerror or exc}); the model is saved",
-              file=sys.stderr)
+    mark_finished(ckpt, output, recipe.epochs)  # the next run with the same options starts afresh
     return result
 
 

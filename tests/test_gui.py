@@ -183,7 +183,7 @@ def test_s_and_shift_s_save_and_space_pauses_a_file(app_for, clip, tmp_path):
         root.event_generate(key, when="now")
     assert len(list((tmp_path / "save").glob("*.png"))) == 2
     root.event_generate("<space>", when="now")
-    assert app.flow.paused and "paused" in app.status_line.label.cget("text")
+    assert app.booth.paused and "paused" in app.status_line.label.cget("text")
     shown = app.stats.frames_shown
     end = time.time() + 0.5
     while time.time() < end:
@@ -362,7 +362,7 @@ def test_keys_do_only_what_the_window_s_mode_allows(app_for, clip, tmp_path):
     pump(root, lambda: app.booth.mode == Mode.ENDED)  # the file played to its end
     root.focus_force()
     root.event_generate("<space>", when="now")
-    assert app.booth.mode == Mode.ENDED and not app.flow.paused  # nothing to pause: Space does nothing
+    assert app.booth.mode == Mode.ENDED and not app.booth.paused  # nothing to pause: Space does nothing
     root.event_generate("<KeyPress-s>", when="now")  # Save still works on the last frame
     assert len(list((tmp_path / "save").glob("*.png"))) == 1
     app.close()
@@ -384,7 +384,7 @@ def test_space_after_clicking_save_pauses_and_saves_nothing_more(app_for, clip, 
     root.update()
     button.event_generate("<Key-space>", when="now")  # the key goes to the focused button
     root.update()
-    assert len(list((tmp_path / "save").glob("*.png"))) == 1 and app.flow.paused
+    assert len(list((tmp_path / "save").glob("*.png"))) == 1 and app.booth.paused
 
 
 def test_the_mask_and_the_finder_apply_to_a_still_picture(app_for, faces, tmp_path):

@@ -136,7 +136,7 @@ class App:
         flow = self.flow
         flow.poll_loader()
         # A frame labelled while paused waits for the resume: a pause freezes the picture at once.
-        worked = (not flow.paused or flow.relabelling) and flow.collect()
+        worked = (not self.booth.paused or flow.relabelling) and flow.collect()
         self.shutter.tick()
         if self.closed:
             return
@@ -166,7 +166,7 @@ class App:
         self.booth.event("pause")
         self.player.restart_clock()  # a pause is no reason to skip ahead
         name = self.player.source.name
-        self.say(f"paused {name}: space resumes" if self.flow.paused else f"showing {name}")
+        self.say(f"paused {name}: space resumes" if self.booth.paused else f"showing {name}")
 
     def open_file(self):
         """Open file…: a video, an animation or a photo (whose folder's photos are then a step away). It

@@ -113,6 +113,11 @@ class Booth:
         return self.countdown_back if self.mode is Mode.COUNTDOWN else self.mode
 
     @property
+    def paused(self):
+        """A video held on one frame (a countdown on a paused picture too)."""
+        return self.showing is Mode.PAUSED
+
+    @property
     def reading(self):
         """Whether frames are read from a moving source now: playing or recording, or while the model
         loads (a camera's feed shows meanwhile; a file's first frame waits for the model)."""

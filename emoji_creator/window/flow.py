@@ -33,11 +33,6 @@ class Flow:
         self.relabelling = False  # a paused or still picture is being labelled again
         self.relabel_due = False  # asked for while the labeller was busy: done when it is free
 
-    @property
-    def paused(self):
-        """No frame is read: paused, or counting down on a paused picture."""
-        return self.booth.showing is Mode.PAUSED
-
     # -- sources ----------------------------------------------------------------------
     def set_source(self, spec, again=False, browse=False):
         """Show frames from spec; again: the same video from its start (--loop), its mirror kept, unsaid.
