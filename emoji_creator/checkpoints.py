@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from . import UserError
+from . import UserError, files
 from .files import as_disk_error, write_atomic
 from .recipes import Recipe
 
@@ -170,7 +170,7 @@ class CheckpointDir:
 
     def move_aside(self):
         """--restart: keep the old run under a new name instead of deleting it; returns that name."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stamp = files.stamp()
         aside = self.path.with_name(f"{self.path.name}.before-{stamp}")
         os.rename(self.path, aside)
         return aside

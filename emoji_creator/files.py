@@ -17,7 +17,7 @@ import errno
 import os
 import stat
 import tempfile
-import time
+from datetime import datetime
 from pathlib import Path
 
 from . import UserError
@@ -155,8 +155,11 @@ def another(name):
     return f"pick another {name}" if name.startswith("--") else f"choose another {name.removeprefix('the ')}"
 
 
-def stamp():
-    return time.strftime("%Y%m%d-%H%M%S")
+def stamp(now=None, millis=False):
+    """The one timestamp in file names: 20261206-201500 (a folder or model kept aside), or with
+    milliseconds, 20261206-201500-123, for pictures and recordings taken in quick succession."""
+    now = now or datetime.now()
+    return now.strftime("%Y%m%d-%H%M%S-%f")[:-3] if millis else now.strftime("%Y%m%d-%H%M%S")
 
 
 def keep_aside(path):

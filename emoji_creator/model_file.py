@@ -11,7 +11,6 @@ CLASSES order. Class names travel inside the file as an HDF5 attribute
 (ignored by Keras, read by read_class_names).
 """
 import json
-import os
 from pathlib import Path
 
 from . import CLASSES, UserError
@@ -40,36 +39,23 @@ def hdf5_bytes(model, class_names=CLASSES):
 
 
 def save_model(model, path, class_names=CLASSES):
-    """Save the whole model as HDF5, atomically: the old file stays until the new one is complete,
-    and a failed write (a full disk) leaves no partial file."""
-    import tempfile
-
-    from .saving import clean_leftovers, umask
+    """Save the whole model as HDF5, atomically (files.replacing): the old file stays until the new one
+    is complete, and a failed write (a full disk) leaves no partial file."""
+    from .files import as_disk_error, replacing, write_atomic
+    from .saving import clean_leftovers
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique name per save, and the ones a killed save left cleaned.
-    clean_leftovers(path.parent, f".{path.stem}.partial*.h5")
+    clean_leftovers(path.parent, f".{path.stem}.partial*.h5")  # the ones a killed save left
     data = hdf5_bytes(model, class_names)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=".h5", dir=path.parent)
-    tmp = Path(tmp)
     try:
         if data is None:
-            os.close(fd)
-            _save_through_file(model, tmp, class_names)
+            with replacing(path) as tmp:
+                _save_through_file(model, tmp, class_names)
         else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~umask())
-        os.replace(tmp, path)
+            write_atomic(path, data, sync=True)
     except Exception as exc:
-        from .files import as_disk_error
-
         raise as_disk_error(exc, path.parent) from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _save_through_file(model, tmp, class_names):

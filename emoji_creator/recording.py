@@ -15,14 +15,14 @@ import queue
 import tempfile
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from . import UserError
-from .saving import advice, link_unused, umask
+from . import UserError, files
+from .files import umask
+from .saving import advice, link_unused
 
 CODECS = {".mp4": "mp4v", ".avi": "MJPG"}  # both are in opencv-python's own FFmpeg
 GIF_FPS, GIF_WIDTH, GIF_SECONDS = 10, 320, 15  # the GIF: a shareable size, its first seconds
@@ -160,7 +160,7 @@ class Recorder:
     def __init__(self, folder, fps, prefix="emoji", elsewhere="click 'Save to…' to choose another folder",
                  gif=True, now=None):
         self.folder, self.fps, self.elsewhere = Path(folder), float(fps), elsewhere
-        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")[:-3]
+        stamp = files.stamp(now, millis=True)
         self.name = self.folder / f"{prefix}-{stamp}.mp4"
         self.gif = GifFrames(self.fps) if gif else None
         self.video, self.first = None, None

@@ -7,13 +7,12 @@ crash mid-write leaves no half-written file under a final name.
 """
 import os
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 import cv2
 
-from . import UserError
-from .files import umask  # noqa: F401  (saving.umask, as before)
+from . import UserError, files
+from .files import umask
 
 
 def same_file(a, b):
@@ -86,7 +85,7 @@ def save_picture(image_bgr, folder, prefix="emoji", now=None, elsewhere=SAVE_ELS
     ok, png = cv2.imencode(".png", image_bgr)
     if not ok:
         raise UserError("could not encode the frame as PNG")
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")[:-3]  # milliseconds
+    stamp = files.stamp(now, millis=True)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".saving-", suffix=".png", dir=folder)
