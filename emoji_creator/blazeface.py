@@ -123,7 +123,7 @@ class BlazeFaceDetector:
         self.score_index, self.box_index = by_size[0]["index"], by_size[1]["index"]
         self.min_face, self.min_score = min_face, min_score
         self.shape, self.anchors, self.canvas = None, None, None
-        # (size, YuNet for crops of that size) per look; none without the check
+        # (size, YuNet for crops of that size) per check; none without it
         self.checks = [(px, YuNetDetector.crop_checker(px, self.CHECK_SCORE)) for px in self.CHECK_PXS] if check else []
 
     def confirmed(self, frame, box):

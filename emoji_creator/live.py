@@ -63,7 +63,7 @@ class Face:
 class Track:
     box: tuple
     probs: np.ndarray
-    look: np.ndarray  # signature() of the last crop seen
+    sig: np.ndarray  # signature() of the last crop seen
     age: int = 0
     missing: int = 0
 
@@ -99,44 +99,44 @@ class Tracker:
                           for b in map(tuple, boxes))]
         return [tuple(map(int, b)) for b in boxes] + [self.tracks[t].box for t in carried], carried
 
-    def still_same(self, looks):
+    def still_same(self, sigs):
         """Per track (self.tracks order), whether its face is still under its box, given the
         signatures of the crops under the boxes now."""
-        return [changed(look, t.look) <= self.same for look, t in zip(looks, self.tracks.values())]
+        return [changed(sig, t.sig) <= self.same for sig, t in zip(sigs, self.tracks.values())]
 
-    def looks_same(self, looks):
+    def all_still_same(self, sigs):
         """True when every track's face is still under its box (signatures in self.tracks order)."""
-        return all(self.still_same(looks))
+        return all(self.still_same(sigs))
 
-    def update(self, boxes, crops, probs, carried=(), detected=True, looks=None):
+    def update(self, boxes, crops, probs, carried=(), detected=True, sigs=None):
         """boxes: the detections then the carried boxes (as candidates() gave), with their
         48x48 crops and raw probabilities; returns the faces to show. detected: whether the
-        detector ran this frame (a carried box only counts as missed when it did). looks:
+        detector ran this frame (a carried box only counts as missed when it did). sigs:
         the crops' signatures, when the caller has them already."""
         n_detected = len(boxes) - len(carried)
-        if looks is None:
-            looks = [signature(c) for c in crops]
+        if sigs is None:
+            sigs = [signature(c) for c in crops]
         faces, used = [], set()
-        for i, (box, look, p) in enumerate(zip(boxes, looks, probs)):
+        for i, (box, sig, p) in enumerate(zip(boxes, sigs, probs)):
             if i >= n_detected:  # a carried box: keep it only while the same face is under it
                 tid = carried[i - n_detected]
                 t = self.tracks[tid]
-                if t.missing >= self.patience or changed(look, t.look) > self.same:
+                if t.missing >= self.patience or changed(sig, t.sig) > self.same:
                     continue
                 t.missing += detected
             else:
                 scored = [(iou(box, t.box), tid) for tid, t in self.tracks.items() if tid not in used]
                 best = max(scored, default=(0.0, None))
                 tid = best[1]
-                if best[0] > self.overlap and changed(look, self.tracks[tid].look) <= self.same:
+                if best[0] > self.overlap and changed(sig, self.tracks[tid].sig) <= self.same:
                     t = self.tracks[tid]
                     t.missing = 0
                 else:
                     tid, self.next_id = self.next_id, self.next_id + 1
-                    t = self.tracks[tid] = Track(box, p, look, age=-1)
+                    t = self.tracks[tid] = Track(box, p, sig, age=-1)
                     p = t.probs
             t.probs = self.alpha * p + (1 - self.alpha) * t.probs
-            t.box, t.look, t.age = box, look, t.age + 1
+            t.box, t.sig, t.age = box, sig, t.age + 1
             used.add(tid)
             faces.append(Face(box, t.probs, tid, t.age))
         for tid in list(self.tracks):  # tracks with nothing under them this frame end now
@@ -154,18 +154,18 @@ SCENE_SAME = 6
 ELSEWHERE_GAP = 6
 
 
-def scene_look(gray):
+def scene_average(gray):
     """A 40x30 average of the frame: what changed in the scene, blind to sensor noise."""
     return cv2.resize(gray, (40, 30), interpolation=cv2.INTER_AREA).astype(np.int16)
 
 
-def changed_elsewhere(look, before, boxes, shape, margin=0.5):
+def changed_elsewhere(average, before, boxes, shape, margin=0.5):
     """True when the scene changed (a 40x30 cell by more than SCENE_SAME) away from the boxes,
     each grown by `margin` of its side: something new came in where no face is followed."""
     if before is None:
         return True
     h, w = shape[:2]
-    diff = np.abs(look - before) > SCENE_SAME
+    diff = np.abs(average - before) > SCENE_SAME
     for x, y, bw, bh in boxes:
         m = margin * max(bw, bh)
         c0, c1 = int(max(0, (x - m) * 40 / w)), int(np.ceil(min(w, x + bw + m) * 40 / w))
@@ -203,8 +203,8 @@ class LivePipeline:
         self.detect_every, self.full_every = max(1, detect_every), max(1, full_every)
         self.tracker = Tracker() if smooth else None
         self.frame_index, self.frame_shape = 0, None
-        self.empty_scene = None  # (40x30 look, frame index) of the last frame searched in vain
-        self.full_scan = (None, -10 ** 9)  # (40x30 look, frame index) of the last full scan
+        self.empty_scene = None  # (40x30 average, frame index) of the last frame searched in vain
+        self.full_scan = (None, -10 ** 9)  # (40x30 average, frame index) of the last full scan
         # Loading leaves many long-lived Python objects; a full garbage
         # collection that re-scans them all is slow, and it lands inside some
         # unlucky frame. Freezing moves everything loaded so far out of the
@@ -242,26 +242,26 @@ class LivePipeline:
         if tracker.tracks and (self.frame_index - 1) % self.detect_every:
             held = [t.box for t in tracker.tracks.values()]
             crops = crop_faces(gray, held)
-            looks = [signature(c) for c in crops]
-            if tracker.looks_same(looks):  # every face still where it was: no detector this frame
+            sigs = [signature(c) for c in crops]
+            if tracker.all_still_same(sigs):  # every face still where it was: no detector this frame
                 return tracker.update(held, crops, self.predict(crops), list(tracker.tracks), detected=False,
-                                      looks=looks)
+                                      sigs=sigs)
         scene = None
         if not tracker.tracks:
             # No face followed: a scene unchanged since a search found nothing is not searched
             # again for detect_every frames (a still, empty room costs a third).
-            scene = scene_look(gray)
+            scene = scene_average(gray)
             if (self.empty_scene is not None and self.frame_index - self.empty_scene[1] < self.detect_every
                     and np.abs(scene - self.empty_scene[0]).max() <= SCENE_SAME):
                 return []
-        near, look = None, scene  # look: the frame's 40x30 average, once computed
+        near, average = None, scene  # the frame's 40x30 average, once computed
         if tracker.tracks and getattr(self.detector, "searches_near", False) and (self.frame_index - 1) % self.full_every:
             near = [t.box for t in tracker.tracks.values()]
             # Something new where no face is followed (someone stepping in, a face turning to the
             # camera): scan the whole frame now rather than at the next regular full scan.
             if self.frame_index - self.full_scan[1] >= ELSEWHERE_GAP:
-                look = scene_look(gray)
-                if changed_elsewhere(look, self.full_scan[0], near, gray.shape):
+                average = scene_average(gray)
+                if changed_elsewhere(average, self.full_scan[0], near, gray.shape):
                     near = None
         if near is not None:
             # Between full scans, a finder that can look only around the faces it follows does so;
@@ -270,7 +270,7 @@ class LivePipeline:
             boxes = self.detector(frame, gray, near=near, same=same)[0]
         else:
             boxes = self.detector(frame, gray)[0]
-            self.full_scan = (scene_look(gray) if look is None else look, self.frame_index)
+            self.full_scan = (scene_average(gray) if average is None else average, self.frame_index)
         candidates, carried = tracker.candidates(boxes)
         self.empty_scene = (scene, self.frame_index) if scene is not None and not candidates else None
         if not candidates:

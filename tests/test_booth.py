@@ -146,9 +146,9 @@ def test_f11_is_full_screen_and_esc_leaves_it_before_it_quits(app_for, clip):
     pump(root, lambda: app.flow.frame is not None)
     root.focus_force()
     root.event_generate("<F11>", when="now")
-    assert app.looks.fullscreen
+    assert app.toggles.fullscreen
     root.event_generate("<Escape>", when="now")
-    assert not app.looks.fullscreen and not app.closed
+    assert not app.toggles.fullscreen and not app.closed
     root.event_generate("<Escape>", when="now")
     assert app.closed
 

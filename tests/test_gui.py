@@ -111,9 +111,9 @@ def test_a_bad_model_is_reported_in_the_window(app_for, clip, tmp_path):
 
 
 def test_a_missing_face_check_is_reported_in_the_window(app_for, clip, tmp_path, monkeypatch):
-    from emoji_creator import detectors
+    from emoji_creator import yunet
 
-    monkeypatch.setattr(detectors, "YUNET_PATH", tmp_path / "gone.onnx")
+    monkeypatch.setattr(yunet, "YUNET_PATH", tmp_path / "gone.onnx")
     root, app = app_for("--source", str(clip), "--detector", "blazeface")
     pump(root, lambda: app.flow.load_error is not None and app.loader.loading is False)
     assert "restore models/face_detection_yunet_2023mar.onnx" in app.status_line.label.cget("text")

@@ -102,7 +102,7 @@ def walk(root, app, tmp_path, mode):
             app.act(action)
         if app.folders.save_to is not None:
             app.folders.save_to.close()
-        if app.looks.fullscreen:
+        if app.toggles.fullscreen:
             app.act("fullscreen")
         if app.booth.mode is Mode.COUNTDOWN:
             app.act("save")  # cancelled

@@ -4,7 +4,7 @@
     view.py     the widgets (feed.py, side.py, strip.py, dialogs.py) and the keys
     player.py   the source and its clock          loader.py   the model, loaded in a worker thread
     flow.py     source -> labeller.py -> view      shutter.py  Save, the self-timer, Record (session.py)
-    looks.py    the toggles and full screen        folders.py  Save to…, Open folder, the strip's clicks
+    toggles.py  the toggles and full screen        folders.py  Save to…, Open folder, the strip's clicks
     save_folder.py where pictures go               stats.py    what the window counts
 
     root = tk.Tk()
@@ -31,7 +31,7 @@ from .flow import Flow
 from .folders import FolderActions
 from .labeller import Labeller
 from .loader import ModelLoader, Ready
-from .looks import Looks
+from .toggles import Toggles
 from .player import Player
 from .save_folder import SaveFolder
 from .shutter import Shutter
@@ -68,13 +68,13 @@ class App:
         self.flow = Flow(self.booth, self.view, self.player, self.loader, self.labeller, self.stats, self.shutter,
                          self._again, self._remember, mirror=mirror, settings=settings)
         self.folders = FolderActions(root, self.view, self.booth, self.save_folder)
-        self.looks = Looks(root, self.view, self.booth, self.flow, self._remember)
+        self.toggles = Toggles(root, self.view, self.booth, self.flow, self._remember)
         self.controls.save_mode.trace_add("write", lambda *a: self._remember(save_mode=self.controls.save_mode.get()))
         root.protocol("WM_DELETE_WINDOW", lambda: self.act("quit"))
         # However the window goes (close(), or a program that destroys it), the tick and the labeller stop.
         root.bind("<Destroy>", lambda e: e.widget is root and self._destroyed(), add="+")
         # Esc leaves full screen first, as everywhere; otherwise it closes the window.
-        root.bind("<Escape>", lambda e: self.act("fullscreen" if self.looks.fullscreen else "quit"))
+        root.bind("<Escape>", lambda e: self.act("fullscreen" if self.toggles.fullscreen else "quit"))
         self.booth.listen(lambda booth: booth.mode is Mode.CLOSED or self.view.show_booth(
             booth.why_not, booth.mode is Mode.RECORDING))
         self.view.show_booth(self.booth.why_not, False)
@@ -101,13 +101,13 @@ class App:
         if var is not None:
             if toggle:
                 var.set(not var.get())
-            return self.looks.changed(action, var.get())
+            return self.toggles.changed(action, var.get())
         handlers = {"save": self.shutter.save_or_count, "record": lambda: self.shutter.toggle_record(
                         self.player.record_fps()),
                     "pause": self.toggle_pause, "next": lambda: self.flow.step(+1),
                     "previous": lambda: self.flow.step(-1), "open": self.open_file, "save_to": self.folders.choose,
                     "open_folder": self.folders.open_folder, "open_picture": lambda: self.folders.open_picture(path),
-                    "finder": self.flow.switch_detector, "fullscreen": self.looks.toggle_fullscreen,
+                    "finder": self.flow.switch_detector, "fullscreen": self.toggles.toggle_fullscreen,
                     "quit": self.close}
         return handlers[action]()
 

@@ -1,7 +1,7 @@
 """The flow: what the feed shows and how it gets there. The player's frames go through the labeller
 onto the view; a still (a photo, one of a folder's) is labelled on its own; a frame shown while the
-model loads is labelled once it arrives; a paused or still picture is labelled again when the look or
-the face finder changes. No user action decides anything here: the App asks the booth first.
+model loads is labelled once it arrives; a paused or still picture is labelled again when the drawing (mask,
+labels) or the face finder changes. No user action decides anything here: the App asks the booth first.
 
     flow = Flow(booth, view, player, loader, labeller, stats, shutter, wake=app_again, remember=keep)
     flow.set_source("pictures/")   # the first photo, labelled on its own
@@ -14,7 +14,7 @@ from .. import CLASSES, UserError
 from ..overlay import EmojiMask
 from ..sources import CAMERA
 from .booth import Mode
-from .labeller import Look, label_frame
+from .labeller import Drawing, label_frame
 
 
 class Flow:
@@ -110,7 +110,7 @@ class Flow:
         if self.pipeline is not None:
             # Only plain values go to the worker, never the App or a Tk variable: the last reference to
             # a Tk object dropped in another thread makes Tcl abort the process.
-            self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, frame, self.look(),
+            self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, frame, self.drawing(),
                                  repeat, fresh)
             return
         self.frame, self.pending = frame, None if self.player.kind == CAMERA else frame.copy()
@@ -119,7 +119,7 @@ class Flow:
         self.stats.frames_shown += 1
 
     def relabel(self):
-        """A paused or still picture gets the look and the face finder now chosen: labelled again from
+        """A paused or still picture gets the drawing and the face finder now chosen: labelled again from
         its unlabelled copy (a playing source shows them from its next frame)."""
         if self.booth.showing not in (Mode.PAUSED, Mode.STILL, Mode.ENDED) or self.raw is None:
             return
@@ -127,13 +127,13 @@ class Flow:
             self.relabel_due = True
             return
         self.relabelling, self.relabel_due = True, False
-        self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, self.raw.copy(), self.look(),
+        self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, self.raw.copy(), self.drawing(),
                              True, self.fresh or self.booth.showing is Mode.STILL)
         self.wake(2)
 
-    def look(self):
+    def drawing(self):
         """How frames are drawn now, read here on the Tk thread (the worker gets plain values)."""
-        return Look(mask=self.view.controls.mask_on.get(), labels=self.view.controls.labels_on.get())
+        return Drawing(mask=self.view.controls.mask_on.get(), labels=self.view.controls.labels_on.get())
 
     def collect(self):
         """Show the frame the labeller finished, if it has; True when one was shown."""

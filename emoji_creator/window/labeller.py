@@ -2,7 +2,7 @@
 never touches Tk (app.App submits frames on its tick and collects them on a later one).
 
     labeller = Labeller()
-    labeller.submit(label_frame, pipeline, mask, class_names, frame, Look(mask=True, labels=False), repeat, fresh)
+    labeller.submit(label_frame, pipeline, mask, class_names, frame, Drawing(mask=True, labels=False), repeat, fresh)
     result = labeller.done()   # None while in flight; then (picture, faces, repeat) or an exception
 """
 import queue
@@ -12,24 +12,24 @@ from typing import NamedTuple
 from ..overlay import draw_faces, mark_followed
 
 
-class Look(NamedTuple):
+class Drawing(NamedTuple):
     """How a frame is drawn: the emoji mask on each face; labels and bars over the mask too."""
     mask: bool = False
     labels: bool = False
 
 
-def label_frame(pipeline, mask, class_names, frame, look, repeat, fresh=False):
+def label_frame(pipeline, mask, class_names, frame, drawing, repeat, fresh=False):
     """In the labeller's thread: faces found and classified, the frame drawn on. No Tk here.
     fresh: a still, labelled on its own (no face followed or smoothed from the frame before)."""
     if fresh:
         pipeline.restart()
     faces = pipeline.process(frame)
-    if look.mask:
+    if drawing.mask:
         mask.draw(frame, faces, class_names)
-    if not look.mask or look.labels:
+    if not drawing.mask or drawing.labels:
         # Under the mask the emoji marks the face: its box would only frame the emoji.
-        draw_faces(frame, faces, class_names, draw_boxes=not look.mask)
-    return mark_followed(frame, faces, masked=look.mask), faces, repeat
+        draw_faces(frame, faces, class_names, draw_boxes=not drawing.mask)
+    return mark_followed(frame, faces, masked=drawing.mask), faces, repeat
 
 
 class Labeller:

@@ -127,9 +127,9 @@ class Controls:
         for col, (value, text) in enumerate(SAVE_MODES, start=1):
             self.mode_buttons[value] = ttk.Radiobutton(modes, text=text, value=value, variable=self.save_mode)
             self.mode_buttons[value].grid(row=0, column=col, padx=(0, 6))
-        # The look: each toggle a checkbox in a two-column grid, its key in brackets.
-        looks = ttk.Frame(parent)
-        looks.grid(row=7, column=0, columnspan=2, pady=(4, 0), sticky="w")
+        # The toggles: each a checkbox in a two-column grid, its key in brackets.
+        toggle_row = ttk.Frame(parent)
+        toggle_row.grid(row=7, column=0, columnspan=2, pady=(4, 0), sticky="w")
         self.mask_on, self.labels_on, self.mirror_on, self.timer_on = (
             tk.BooleanVar(root, value=bool(start.get(k))) for k in ("mask", "labels", "mirror", "timer"))
         self.toggles = {}
@@ -137,7 +137,7 @@ class Controls:
                                                ("labels", "Labels on mask (l)", self.labels_on),
                                                ("mirror", "Mirror", self.mirror_on),
                                                ("timer", "Self-timer (t)", self.timer_on))):
-            self.toggles[name] = ttk.Checkbutton(looks, text=text, variable=var,
+            self.toggles[name] = ttk.Checkbutton(toggle_row, text=text, variable=var,
                                                  command=lambda n=name: act(n, toggle=False))
             self.toggles[name].grid(row=i // 2, column=i % 2, padx=(0, 8), sticky="w")
         self.mask_button = self.toggles["mask"]

@@ -1,8 +1,8 @@
-"""The look toggles (emoji mask, labels over it, mirror, self-timer) and full screen: each said in the
+"""The toggles (emoji mask, labels over it, mirror, self-timer) and full screen: each said in the
 status line, remembered for the next start, and a paused or still picture drawn again at once.
 
-    looks = Looks(root, view, booth, flow, remember)
-    looks.changed("mask", True)
+    toggles = Toggles(root, view, booth, flow, remember)
+    toggles.changed("mask", True)
 """
 import cv2
 
@@ -11,7 +11,7 @@ from .booth import Mode
 from .shutter import COUNTDOWN_S
 
 
-class Looks:
+class Toggles:
     def __init__(self, root, view, booth, flow, remember):
         self.root, self.view, self.booth, self.flow, self.remember = root, view, booth, flow, remember
         self.fullscreen = False
