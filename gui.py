@@ -20,12 +20,17 @@ start (in the user's configuration folder). Ends by printing the frames shown
 and the pictures and recordings saved.
 """
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, fraction, quiet_libraries, run_script
 from emoji_creator.detectors import DETECTORS, MIN_FACE, WINDOW_DETECTOR
+from emoji_creator.files import kind
+from emoji_creator.live import LivePipeline
+from emoji_creator.window.app import App
+from emoji_creator.window.settings import Settings
 
 
 def fps_limit(text):
@@ -69,10 +74,6 @@ def build(argv=None):
     quiet_libraries(args.verbose)
     import tkinter as tk
 
-    from emoji_creator.live import LivePipeline
-    from emoji_creator.window.settings import Settings
-    from emoji_creator.window.app import App
-
     def make_pipeline(detector):
         return LivePipeline(args.model, detector=detector, min_face=args.min_face)
 
@@ -98,7 +99,6 @@ def remembered_save_dir(settings):
 
 def writable_problem(folder):
     """None when pictures can be saved into folder (made if missing), else a short reason."""
-    import os
 
     folder = Path(folder).absolute()
     existing = next(p for p in (folder, *folder.parents) if p.exists())
@@ -110,7 +110,6 @@ def writable_problem(folder):
 def check_paths(args):
     """One line for a --source file that is not there or a --save-dir that cannot be written, before
     any window opens (the window would only say so later, and the run would end with status 0)."""
-    from emoji_creator.files import kind
 
     source = str(args.source)
     if not source.isdigit() and kind(source) == "missing":

@@ -28,6 +28,7 @@ never starts over a checkpoint folder that holds another run.
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 STARTED = time.time()  # the report's wall-clock counts start-up and data loading too
@@ -40,6 +41,13 @@ from pathlib import Path
 
 from emoji_creator import (DEFAULT_DATA, DEFAULT_MODEL, ROOT, Terminated, UserError, native_stderr_quiet,
                            quiet_libraries, run_script)
+from emoji_creator.checkpoints import CheckpointDir, check_resume, claim
+from emoji_creator.data import check_data, load_dataset
+from emoji_creator.devices import devices_arg, plan_devices
+from emoji_creator.files import check_writes, fresh_folder, same_file, write_failed
+from emoji_creator.recipes import RECIPES, recipe_from
+from emoji_creator.training import train
+from emoji_creator.votes import attach_votes, votes_beside
 
 
 def seed_value(text):
@@ -51,7 +59,6 @@ def seed_value(text):
 
 def check_paths(args, output, report_dir, ckpt_dir):
     """Refuse, before any data loads, every path that would lose something or fail at the end."""
-    from emoji_creator.saving import same_file
 
     if output.suffix.lower() != ".h5":
         raise UserError(f"--output {output}: the model is saved as HDF5, so its name must end in .h5 "
@@ -62,8 +69,6 @@ def check_paths(args, output, report_dir, ckpt_dir):
         raise UserError(f"--teacher {args.teacher} is also the --output: the new net would replace its teacher; "
                         f"name another --output (e.g. --output student.h5)")
     data = Path(args.data)
-    from emoji_creator.files import check_writes
-    from emoji_creator.votes import votes_beside
 
     # Every path written against every path read, and against each other, before any work.
     check_writes([("--output", output), ("--report-dir", report_dir), ("--checkpoint-dir", ckpt_dir)],
@@ -77,8 +82,6 @@ def check_paths(args, output, report_dir, ckpt_dir):
         if blocker is not None and not blocker.is_dir():
             raise UserError(f"{option} {folder}: {blocker} is a file, not a folder; pick another {option}")
     try:  # the model's folder must take a file now, not after hours of training
-        import tempfile
-
         output.parent.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=output.parent).close()
     except OSError as exc:
@@ -86,8 +89,6 @@ def check_paths(args, output, report_dir, ckpt_dir):
 
 
 def parse_args(argv=None):
-    from emoji_creator.devices import devices_arg
-    from emoji_creator.recipes import RECIPES
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     g_data = p.add_argument_group("data", "what it learns from")
@@ -151,10 +152,6 @@ def main(argv=None):
     quiet_libraries()
     with native_stderr_quiet():  # TensorFlow's import-time lines (absl, CUDA probing, CPU features)
         import keras  # noqa: F401  (imports TensorFlow)
-    from emoji_creator.checkpoints import CheckpointDir, check_resume, claim
-    from emoji_creator.data import check_data
-    from emoji_creator.files import fresh_folder
-    from emoji_creator.recipes import recipe_from
 
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem
@@ -186,10 +183,6 @@ def main(argv=None):
 
 def run(args, recipe, output, ckpt, report_dir, batch):
     """Load the data (with FER+'s votes when found) and train; returns train()'s result."""
-    from emoji_creator.data import load_dataset
-    from emoji_creator.devices import plan_devices
-    from emoji_creator.training import train
-    from emoji_creator.votes import attach_votes, votes_beside
 
     devices = plan_devices(args.devices, batch)  # before the data loads: a wrong count is said at once
     votes = args.votes or votes_beside(args.data)
@@ -210,7 +203,6 @@ def run(args, recipe, output, ckpt, report_dir, batch):
 
 
 def write_failed_line(exc, ckpt, output):
-    from emoji_creator.files import write_failed
 
     done = ckpt.holds_run()
     print("error: " + write_failed(exc, f"a checkpoint into {ckpt.path}", f"{output.name} is unchanged" + (

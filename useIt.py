@@ -14,11 +14,21 @@ import csv
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
+import cv2
+
 from emoji_creator import DEFAULT_MODEL, UserError, fraction, positive_int, quiet_libraries, run_script
 from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
+from emoji_creator.files import check_writes, kind
+from emoji_creator.live import LivePipeline
+from emoji_creator.overlay import EmojiMask, draw_faces
+from emoji_creator.pictures import load_emojis
+from emoji_creator.recording import VideoFile
+from emoji_creator.runtime import cache_path
+from emoji_creator.sources import FrameSource
 
 WINDOW = "Emoji Creator - q or Esc quits"
 LOG_COLUMNS = ["frame", "x", "y", "w", "h", "emotion", "confidence"]
@@ -59,8 +69,6 @@ def window_closed(cv2):
 
 def open_recording(path, source, inputs):
     """The --record video, checked before any work: a new file, never an input of the run."""
-    from emoji_creator.files import check_writes, kind
-    from emoji_creator.recording import VideoFile
 
     check_writes([("--record", path)], inputs)
     if kind(path) != "missing":
@@ -75,7 +83,6 @@ def open_recording(path, source, inputs):
 def open_log(path, inputs):
     """The CSV log, opened as a new file: never one of the run's inputs (reads: [(name, path)]),
     never an earlier file, never a device or a FIFO."""
-    from emoji_creator.files import check_writes, kind
 
     check_writes([("--log", path)], inputs)
     if kind(path) not in ("missing", "file"):
@@ -104,10 +111,6 @@ class Run:
     def open(self):
         """The source first (a wrong source is reported before the model loads), then every output is
         checked against every input, then the model."""
-        from emoji_creator.files import check_writes
-        from emoji_creator.live import LivePipeline
-        from emoji_creator.runtime import cache_path
-        from emoji_creator.sources import FrameSource
 
         args = self.args
         self.source = FrameSource(args.source)
@@ -120,9 +123,6 @@ class Run:
         if args.log:
             self.log_file = open_log(args.log, inputs[:3] + [("--record", args.record)])
         if args.mask:
-            from emoji_creator.overlay import EmojiMask
-            from emoji_creator.pictures import load_emojis
-
             self.mask = EmojiMask(load_emojis(size=None)[0])  # a missing emoji file: that face keeps its label
         self.pipeline = LivePipeline(args.model, detector=args.detector, min_face=args.min_face)
         if self.log_file is not None:
@@ -132,7 +132,6 @@ class Run:
 
     def label(self, frame):
         """One frame: faces found and labelled, logged, recorded and shown; returns the drawn frame."""
-        import cv2
 
         args, pipeline = self.args, self.pipeline
         if args.mirror:
@@ -164,7 +163,6 @@ class Run:
             self.stopped = time.perf_counter()
 
     def _frames(self):
-        import cv2
 
         last = None
         while self.args.max_frames is None or self.frames < self.args.max_frames:
@@ -183,7 +181,6 @@ class Run:
 
     def linger(self, last):
         """A finished video or image stays on screen until the user is done with it."""
-        import cv2
 
         cv2.putText(last, f"end of {self.source.name} - press q", (10, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
                     (0, 0, 255), 2, cv2.LINE_AA)
@@ -200,8 +197,6 @@ class Run:
             except OSError:
                 pass
         if self.show:
-            import cv2
-
             cv2.destroyAllWindows()
 
 
@@ -244,7 +239,6 @@ def main(argv=None):
 
 def draw(frame, faces, class_names, mask):
     """A frame as useIt.py shows and records it: boxes and labels, or with --mask the emojis alone."""
-    from emoji_creator.overlay import draw_faces
 
     if mask is None:
         return draw_faces(frame, faces, class_names)
@@ -267,7 +261,6 @@ def finish_recording(video, status):
 
 
 def _main_thread():
-    import threading
 
     return threading.current_thread() is threading.main_thread()
 

@@ -3,6 +3,11 @@
 train.py, useIt.py and gui.py are thin entry points over this package, so the
 class list, the preprocessing and the model contract exist exactly once.
 """
+import argparse
+import os
+import signal
+import sys
+import threading
 from pathlib import Path
 
 # Paths resolve from the project root, never from the working directory, so
@@ -30,7 +35,6 @@ def run_tool(main):
     """Run a benchmark's or tool's main(): a UserError (a missing model or data folder, say)
     becomes its one line on stderr and exit status 2, as in the three scripts. Returns the exit
     status: main's own if it returns a number, else 0 (some return their rows for the tests)."""
-    import sys
 
     try:
         status = main()
@@ -51,8 +55,6 @@ class Terminated(KeyboardInterrupt):
 
 def raise_on_sigterm():
     """From now on SIGTERM raises Terminated in the main thread; returns the old handler (or None)."""
-    import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         return None
@@ -66,7 +68,6 @@ def raise_on_sigterm():
 def run_script(main):
     """A script's `sys.exit(run_script(main))`: Ctrl-C or SIGTERM before main's own handlers are in
     place (while TensorFlow imports, say) is one line and exit 130 / 143, never a traceback."""
-    import sys
 
     try:
         raise_on_sigterm()
@@ -81,7 +82,6 @@ def run_script(main):
 
 def fraction(text):
     """argparse type: a fraction of the frame between 0.01 and 1 (refuses nan)."""
-    import argparse
 
     value = float(text)
     if not 0.01 <= value <= 1:
@@ -91,7 +91,6 @@ def fraction(text):
 
 def positive_int(text):
     """argparse type: a whole number of at least 1."""
-    import argparse
 
     value = int(text)
     if value < 1:
@@ -107,7 +106,6 @@ VERBOSE = False
 
 def quiet_libraries(verbose=False):
     """Silence the libraries' own logging (call before importing them), or leave it on."""
-    import os
 
     global VERBOSE
     VERBOSE = verbose
@@ -126,8 +124,6 @@ class native_stderr_quiet:
     in spirit: nothing of ours is printed inside). A no-op when VERBOSE."""
 
     def __enter__(self):
-        import os
-        import sys
 
         self.saved = None
         if VERBOSE:
@@ -143,7 +139,6 @@ class native_stderr_quiet:
         return self
 
     def __exit__(self, *exc):
-        import os
 
         if self.saved is not None:
             os.dup2(self.saved, 2)

@@ -108,7 +108,7 @@ class BlazeFaceDetector:
     def __init__(self, path=BLAZEFACE_PATH, min_face=MIN_FACE, min_score=0.7, threads=2, check=True):
         path = Path(path)
         try:
-            from ai_edge_litert.interpreter import Interpreter
+            from ai_edge_litert.interpreter import Interpreter  # here: only where it is needed (LiteRT's start)
 
             with native_stderr_quiet():  # LiteRT announces its XNNPACK delegate on stderr
                 self.interpreter = Interpreter(model_path=str(path), num_threads=threads)

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import UserError, files
-from .files import as_disk_error, write_atomic
+from .files import as_disk_error, same_file, write_atomic
 from .recipes import Recipe
 
 
@@ -146,7 +146,7 @@ class CheckpointDir:
     def load_latest(self):
         """(model, state) of the newest unit that loads, falling back to older ones (the one
         before it, the best) with a warning; raises UserError when nothing can be resumed."""
-        import keras
+        import keras  # here: TensorFlow's import costs seconds
 
         candidates = [(d / "model.keras", d / "state.json", d.name) for _, d in self.units()]
         if self.legacy():
@@ -178,7 +178,7 @@ class CheckpointDir:
 
 def checkpoint_callback(ckpt, recipe, history, best, started, data_name="", fingerprint=None):
     """Keras callback: a whole-model checkpoint unit every epoch, plus the best so far."""
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     class Checkpoint(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -257,7 +257,6 @@ def check_resume(args, ckpt):
 
 def changed_options(args, state, saved):
     """The options that would change a run's recipe, teacher or data, as the message names them."""
-    from .saving import same_file
 
     changed = [f"--{name.replace('_', '-')} {given} (the run has {saved.get(name)})"
                for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),

@@ -14,14 +14,16 @@ the Haar cascade sees a face at webcam distance; each is held for a number of
 frames with a little sensor noise, as a person holding still in front of a
 webcam would give.
 """
+import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from . import CLASSES
-from .data import read_image
+from . import CLASSES, UserError
+from .data import find_data, read_image
 
 FRAME_SIZE = (640, 480)
 SHIPPED_FACE = Path(__file__).resolve().parent.parent / "tests" / "faces" / "astronaut.png"
@@ -210,8 +212,6 @@ def tight(img, box, dx=0, dy=0):
 
 def demo_faces(per_class=3):
     """[(class, 48x48 face)]: FER2013 test faces if the data set is found, else the shipped face."""
-    from . import UserError
-    from .data import find_data
 
     try:
         found = find_data()
@@ -313,10 +313,6 @@ def write_frames(path, frames, fps=30):
 
 
 def main(argv=None):
-    import argparse
-    import sys
-
-    from . import UserError
 
     p = argparse.ArgumentParser(description="Make a demo video of real faces, for trying the app without a camera.")
     p.add_argument("output", type=Path, help="the video to write (.avi); an existing file is never replaced")

@@ -5,13 +5,17 @@ in CLASSES order. Pixels stay 0..255: rescaling lives inside the model, so the
 live pipeline feeds exactly what training fed.
 """
 import csv
+import os
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from . import CLASSES, IMAGE_SIZE, UserError
+from . import CLASSES, DEFAULT_DATA, IMAGE_SIZE, ROOT, UserError
+from .files import kind, read_regular
+from .votes import row_of
 
 # fer2013.csv numbers emotions in its own order; map them onto ours by name.
 CSV_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -28,7 +32,6 @@ def to_model_input(gray):
 
     The single preprocessing step shared by training data and live faces.
     """
-    import cv2
 
     if gray.ndim == 3:
         gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY) if gray.shape[2] == 3 else gray[..., 0]
@@ -148,7 +151,6 @@ def load_csv(csv_path):
     parts = {k: ([], []) for k in ("train", "val", "test")}
     rows = {k: [] for k in parts}  # each image's row in the file, for matching FER+ votes
     bad = n_rows = 0
-    from .files import read_regular
 
     head = read_regular(csv_path, 4)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -197,7 +199,6 @@ def load_csv(csv_path):
 def check_data(source):
     """UserError, at once and before anything is written or moved, when --data is not there: no
     folder with train/ and test/, and no CSV file."""
-    from .files import kind
 
     source = Path(source)
     if source.suffix.lower() == ".csv":
@@ -228,7 +229,6 @@ def load_dataset(source):
     x_tr, y_tr, _, train_names = load_folder_split(source / "train", with_names=True)
     x_te, y_te, _, test_names = load_folder_split(source / "test", with_names=True)
     data = {"train": (x_tr, y_tr), "val": (x_te, y_te), "test": (x_te, y_te)}
-    from .votes import row_of
 
     train_rows, test_rows = [row_of(n) for n in train_names], [row_of(n) for n in test_names]
     if None not in train_rows and None not in test_rows:  # names that carry fer2013.csv's row (00007.png)
@@ -272,9 +272,6 @@ DATA_ENV = "EMOJI_CREATOR_DATA"
 def data_candidates():
     """Where FER2013 is looked for, in order: $EMOJI_CREATOR_DATA, data/ (as data/README.md
     tells users), then ../shared/fer2013 beside the project (this team's machines)."""
-    import os
-
-    from . import DEFAULT_DATA, ROOT
 
     env = os.environ.get(DATA_ENV)
     return ([Path(env)] if env else []) + [DEFAULT_DATA, ROOT.parent / "shared" / "fer2013"]

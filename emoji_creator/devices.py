@@ -12,7 +12,9 @@ JAX: keras.distribution.DataParallel. TensorFlow: tf.distribute.MirroredStrategy
 with XLA off (Keras 3 cannot compile a mirrored step: keras-team/keras#18627).
 Several machines: docs/training.md ("Many devices").
 """
+import argparse
 import contextlib
+import os
 
 from . import UserError
 from .runtime import keras_backend
@@ -22,13 +24,13 @@ def available():
     """(kind, [device names]) this process can train on: its GPUs, else its CPU devices."""
     backend = keras_backend()
     if backend == "jax":
-        import jax
-        import keras
+        import jax  # here: TensorFlow's import costs seconds
+        import keras  # here: TensorFlow's import costs seconds
 
         devices = keras.distribution.list_devices()
         return jax.devices()[0].platform.upper(), devices
     if backend == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # here: TensorFlow's import costs seconds
 
         gpus = tf.config.list_logical_devices("GPU")
         return ("GPU", [d.name for d in gpus]) if gpus else ("CPU", [d.name for d in tf.config.list_logical_devices("CPU")])
@@ -37,7 +39,6 @@ def available():
 
 def devices_arg(text):
     """--devices: a count of at least 1, or 'all'."""
-    import argparse
 
     if text == "all":
         return text
@@ -75,7 +76,7 @@ class Plan:
         (scoring, LiteRT conversion and the saved file see ordinary variables)."""
         if self.count == 1:
             return model
-        import keras
+        import keras  # here: TensorFlow's import costs seconds
 
         if self.backend == "jax":
             keras.distribution.set_distribution(None)
@@ -100,14 +101,13 @@ def join_cluster(backend):
     """Several machines: keras.distribution.initialize() when the launch set its variables
     (KERAS_DISTRIBUTION_JOB_ADDRESSES, _NUM_PROCESSES, _PROCESS_ID; docs/training.md). JAX only:
     TensorFlow's MultiWorkerMirroredStrategy does not work with Keras 3 (keras-team/keras#20585)."""
-    import os
 
     if not os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES"):
         return
     if backend != "jax":
         raise UserError("training over several machines needs the JAX backend (KERAS_BACKEND=jax): TensorFlow's "
                         "multi-worker strategy does not work with Keras 3; unset KERAS_DISTRIBUTION_NUM_PROCESSES")
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     keras.distribution.initialize()
 
@@ -135,10 +135,10 @@ def plan_devices(spec, batch_size):
     if n == 1:
         return Plan(backend, kind, devices, batch_size)
     if backend == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # here: TensorFlow's import costs seconds
 
         return Plan(backend, kind, devices, batch_size, tf.distribute.MirroredStrategy(devices=devices))
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
     return Plan(backend, kind, devices, batch_size, "DataParallel")

@@ -7,6 +7,8 @@ The model of the last epoch is the one shipped: choosing the best epoch by
 the test split would flatter the reported score.
 """
 import os
+import platform
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -14,8 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from . import CLASSES, UserError
+from .files import keep_aside, write_failed
 from .model_file import save_model
-from .runtime import keras_backend
+from .nets import join_models, members
+from .report import metrics, write_report
+from .runtime import ONE_VIEW, keras_backend, make_predictor
+from .votes import ferplus_metrics
 
 
 def run_facts(run, model, validation_images):
@@ -45,10 +51,6 @@ def evaluate(model, base, split, data, run):
     """The result dict: the test scores (FER2013 label, FER+ majority when the votes are there)
     through the app's test-time views, the held-out scores with --holdout, each joined network
     alone, and the run's own facts (`run`: data name, validation, recipe, history, times)."""
-    from .nets import join_models, members
-    from .report import metrics
-    from .runtime import make_predictor, ONE_VIEW
-    from .votes import ferplus_metrics
 
     (x_val, y_val, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
     recipe = run["recipe"]
@@ -88,8 +90,6 @@ def evaluate(model, base, split, data, run):
 
 def keep(model, result, history, output, report_dir, ckpt_dir, process_started=None, started_at=None):
     """Save the model (the one it replaces kept aside, never lost), then the report. Returns result."""
-    from .files import keep_aside, write_failed
-    from .report import write_report
 
     # The model first: a report must never describe a model that was not saved.
     aside = keep_aside(output)
@@ -119,10 +119,8 @@ def keep(model, result, history, output, report_dir, ckpt_dir, process_started=N
 
 def machine_info():
     """What a reader needs to compare a run's times across machines."""
-    import platform
-    import sys
 
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     info = {"cpu_count": os.cpu_count(), "cpu": _cpu_name(), "platform": platform.platform(),
             "python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__}
@@ -135,7 +133,6 @@ def machine_info():
 
 
 def _cpu_name():
-    import platform
 
     try:
         with open("/proc/cpuinfo") as f:

@@ -14,13 +14,29 @@ through Python's own file calls: OpenCV's path functions crash on them.
 """
 import contextlib
 import errno
+import io
 import os
+import shutil
 import stat
 import tempfile
+import warnings
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
+
 from . import UserError
+
+
+def same_file(a, b):
+    """True when paths a and b name the same file (or a is b, even before either exists)."""
+    try:
+        a, b = Path(a), Path(b)
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def umask():
@@ -129,7 +145,6 @@ def check_writes(writes, reads, allowed=()):
     overlaps another path written. writes, reads: [(name as the user knows it, path or None)];
     allowed: pairs (write name, read name) that may be the same file (an --init the run
     replaces at its end, with the old one kept aside)."""
-    from .saving import same_file
 
     writes = [(n, Path(p)) for n, p in writes if p is not None]
     reads = [(n, Path(p)) for n, p in reads if p is not None]
@@ -165,7 +180,6 @@ def stamp(now=None, millis=False):
 def keep_aside(path):
     """Before `path` is replaced: keep its current bytes under path's name + '.before-DATE' (same
     suffix), as a hard link (no copy, no extra space). Returns that name, or None if there was none."""
-    import shutil
 
     path = Path(path)
     if not is_regular(path):
@@ -217,7 +231,6 @@ def write_failed(exc, what, then=""):
 def as_disk_error(exc, folder, margin=16 << 20):
     """exc as an OSError with its errno where a library wrapped a full disk in its own type
     (Keras' zip writer, h5py): ENOSPC when `folder`'s disk is (nearly) full, else exc unchanged."""
-    import shutil
 
     if isinstance(exc, OSError) and exc.errno:
         return exc
@@ -231,10 +244,6 @@ def as_disk_error(exc, folder, margin=16 << 20):
 def open_image(path, max_pixels=64_000_000):
     """A regular file's picture as a loaded PIL image, or None: not a regular file, not an image,
     or a header claiming more than max_pixels (a 'decompression bomb' is never decoded)."""
-    import io
-    import warnings
-
-    from PIL import Image
 
     try:
         data = read_regular(path)

@@ -19,6 +19,8 @@ from . import IMAGE_SIZE
 from .boxes import iou, overlap_of_smaller
 from .data import to_model_input
 from .detectors import DEFAULT_DETECTOR, MIN_FACE, make_detector
+from .runtime import load_live_model
+
 
 def crop_faces(gray, boxes):
     """(n, 48, 48, 1) model inputs for the boxes: the same to_model_input as training."""
@@ -193,7 +195,6 @@ class LivePipeline:
 
     def __init__(self, model_path, detector=DEFAULT_DETECTOR, detect_every=3, smooth=True, min_face=MIN_FACE,
                  full_every=12):
-        from .runtime import load_live_model
 
         self.min_face = min_face
         self.set_detector(detector)  # first: a missing detector is reported before the slow model load

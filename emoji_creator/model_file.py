@@ -10,11 +10,15 @@ float grayscale pixels in 0..255 and returns seven softmax probabilities in
 CLASSES order. Class names travel inside the file as an HDF5 attribute
 (ignored by Keras, read by read_class_names).
 """
+import io
 import json
+import logging
 from pathlib import Path
 
 from . import CLASSES, UserError
+from .files import as_disk_error, kind, printable, replacing, write_atomic
 from .nets import INPUT_SHAPE
+from .saving import clean_leftovers
 
 LABELS_ATTR = "emoji_creator_classes"
 
@@ -23,12 +27,11 @@ def hdf5_bytes(model, class_names=CLASSES):
     """The whole model (no optimizer state: inference needs none, a third of the size) as the
     bytes of an HDF5 file, with the class names inside; built in memory, so a full disk meets
     only the plain write that follows (HDF5 writing into a full disk crashed the process)."""
-    import io
 
-    import h5py
+    import h5py  # here: only where it is needed
 
     try:  # Keras' own HDF5 writer, which model.save(".h5") calls, given an in-memory file
-        from keras.src.legacy.saving.legacy_h5_format import save_model_to_hdf5
+        from keras.src.legacy.saving.legacy_h5_format import save_model_to_hdf5  # here: TensorFlow's import costs seconds
     except ImportError:  # another Keras layout: through a temporary file instead
         return None
     buf = io.BytesIO()
@@ -41,8 +44,6 @@ def hdf5_bytes(model, class_names=CLASSES):
 def save_model(model, path, class_names=CLASSES):
     """Save the whole model as HDF5, atomically (files.replacing): the old file stays until the new one
     is complete, and a failed write (a full disk) leaves no partial file."""
-    from .files import as_disk_error, replacing, write_atomic
-    from .saving import clean_leftovers
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,9 +60,8 @@ def save_model(model, path, class_names=CLASSES):
 
 
 def _save_through_file(model, tmp, class_names):
-    import logging
 
-    import h5py
+    import h5py  # here: only where it is needed
 
     absl = logging.getLogger("absl")
     level = absl.level
@@ -76,7 +76,6 @@ def _save_through_file(model, tmp, class_names):
 
 def check_model_file(path):
     """`path` as a Path if it names a file; else the UserError every script and benchmark gives."""
-    from .files import kind, printable
 
     path = Path(path)
     what = kind(path)
@@ -95,7 +94,7 @@ RETRAIN = "retrain with 'python train.py' or restore emotion_model.h5 from git"
 def load_emotion_model(path, fix=RETRAIN):
     """Load and check a model file; returns (model, class_names). Raises UserError with `fix`."""
     path = check_model_file(path)
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     try:
         model = keras.models.load_model(path, compile=False)
@@ -127,7 +126,7 @@ def valid_names(names):
 def read_class_names(path):
     """The class names stored with the model, or CLASSES for a file saved elsewhere
     (or whose stored list is not seven names)."""
-    import h5py
+    import h5py  # here: only where it is needed
 
     try:
         with h5py.File(path, "r") as f:

@@ -17,7 +17,7 @@ ENSEMBLE_NAME = "emotion_ensemble"  # join_models() names its result so; members
 def _conv_bn(x, filters):
     """3x3 convolution, batch norm, ReLU: the block every project net is built of.
     No conv bias: batch norm's shift makes it redundant."""
-    from keras import layers
+    from keras import layers  # here: TensorFlow's import costs seconds
 
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
     x = layers.BatchNormalization()(x)
@@ -26,7 +26,7 @@ def _conv_bn(x, filters):
 
 def _double_stages(x, widths):
     """For each width: two conv-BN-ReLU blocks, then 2x2 max-pooling (each stage halves the side)."""
-    from keras import layers
+    from keras import layers  # here: TensorFlow's import costs seconds
 
     for filters in widths:
         x = _conv_bn(x, filters)
@@ -37,7 +37,7 @@ def _double_stages(x, widths):
 
 def _head(x, num_classes, dropout):
     """Flatten (keeps where on the face a feature fired: mouth vs brow), dense 256, softmax."""
-    from keras import layers
+    from keras import layers  # here: TensorFlow's import costs seconds
 
     x = layers.Flatten()(x)
     x = layers.Dropout(dropout)(x)
@@ -60,7 +60,7 @@ def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
     Regularisation is light on purpose: with augmentation on, a heavier
     version of this net was still under-fitting FER2013 after 25 epochs.
     """
-    from keras import layers, Model, Input
+    from keras import Input, Model, layers  # here: TensorFlow's import costs seconds
 
     inputs = Input(INPUT_SHAPE, name="pixels")
     x = layers.Rescaling(1.0 / 255)(inputs)
@@ -72,7 +72,7 @@ def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):
 
 def make_seed_model(num_classes=len(CLASSES)):
     """The tutorial's CNN, layer for layer, for comparison (plus the in-model rescale)."""
-    from keras import layers, Sequential, Input
+    from keras import Input, Sequential, layers  # here: TensorFlow's import costs seconds
 
     return Sequential([
         Input(INPUT_SHAPE, name="pixels"),
@@ -111,7 +111,7 @@ def make_fast_model(num_classes=len(CLASSES), widths=(24, 32, 64, 128), dropout=
     under-fits first. A wider version (32-48-96-192) trained for fewer epochs in
     the same time scored less (docs/fast_training.md has the figures).
     """
-    from keras import layers, Model, Input
+    from keras import Input, Model, layers  # here: TensorFlow's import costs seconds
 
     half = IMAGE_SIZE // 2
     inputs = Input(INPUT_SHAPE, name="pixels")
@@ -150,7 +150,7 @@ def join_models(models):
     one Keras model under the contract above: the app and load_model need
     nothing new.
     """
-    from keras import Input, Model, layers
+    from keras import Input, Model, layers  # here: TensorFlow's import costs seconds
 
     nets = [net for m in models for net in members(m)]
     if len(nets) == 1:
@@ -163,7 +163,7 @@ def join_models(models):
 
 def members(model):
     """The networks a model averages: its member sub-models, or [model] for a single network."""
-    from keras import Model
+    from keras import Model  # here: TensorFlow's import costs seconds
 
     subs = [layer for layer in model.layers if isinstance(layer, Model)]
     return subs if model.name == ENSEMBLE_NAME and subs else [model]

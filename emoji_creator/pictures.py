@@ -7,7 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from . import CLASSES, EMOJI_DIR
 from .files import open_image
@@ -32,7 +32,6 @@ def load_emojis(folder=EMOJI_DIR, class_names=CLASSES, size=EMOJI_PX):
 
 def looking_picture(size=EMOJI_PX):
     """The emoji area while no face is seen: a dashed grey face outline."""
-    from PIL import ImageDraw
 
     im = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     d = ImageDraw.Draw(im)

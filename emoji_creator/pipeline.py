@@ -7,7 +7,9 @@ It replaced a tf.data twin that ran on TensorFlow only, once it had matched
 it in accuracy and speed (docs/history.md, "One input pipeline").
 """
 import functools
+import math
 
+import cv2
 import numpy as np
 
 from . import CLASSES
@@ -39,7 +41,7 @@ def validation_stream(x, y):
 
 @functools.lru_cache(maxsize=None)  # one class, defined once keras is imported
 def _portable_stream_class():
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     class PortableStream(keras.utils.PyDataset):
         """The training stream: NumPy batches, augmented in worker threads.
@@ -98,7 +100,6 @@ def PortableStream(*args, **kwargs):  # noqa: N802 (a class, built on first use:
 
 def augment_numpy(images, rng, shift=0.08, zoom=0.08):
     """The "warp" augmentation in NumPy and OpenCV for a uint8 batch (b, h, w, 1)."""
-    import cv2
 
     out = np.empty_like(images)
     h, w = images.shape[1:3]
@@ -132,7 +133,6 @@ def crop_numpy(images, rng, shift):
 
 def erase_numpy(images, p, rng, area=(0.02, 0.25), aspect=(0.3, 3.3)):
     """random_erasing() in NumPy: one rectangle of noise in each image, with chance p."""
-    import math
 
     b, h, w = images.shape[:3]
     target = rng.uniform(area[0], area[1], b) * h * w

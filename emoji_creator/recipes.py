@@ -11,6 +11,7 @@ What each recipe measured is in reports/ and docs/, not here.
 from dataclasses import dataclass, replace
 
 from . import UserError
+from .files import kind
 
 
 @dataclass
@@ -79,7 +80,6 @@ MAX_BATCH = 65536  # larger batches overflow TensorFlow's shapes long before the
 def recipe_from(args):
     """train.py's options as a recipe: the named one with the options' changes, every value checked
     against its range and every option that needs another named (UserError says which)."""
-    from .files import kind
 
     recipe = RECIPES[args.model]
     changes = {name: getattr(args, name) for name in ("epochs", "batch_size", "erasing", "seed", "holdout")}

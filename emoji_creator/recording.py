@@ -19,6 +19,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from . import UserError, files
 from .files import umask
@@ -136,7 +137,6 @@ class GifFrames:
         return len(self.frames) >= self.limit
 
     def write(self, path, elsewhere):
-        from PIL import Image
 
         tmp = _temp(Path(path).parent, ".gif", elsewhere)
         try:

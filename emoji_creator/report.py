@@ -33,10 +33,10 @@ def metrics(y_true, probs, class_names=CLASSES):
 
 def write_report(report_dir, result, history, class_names=CLASSES):
     """Write metrics.json, confusion_matrix.png and curves.png into report_dir."""
-    import matplotlib
+    import matplotlib  # here: only where it is needed
 
     matplotlib.use("Agg")  # files only: never needs a display
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here: only where it is needed
 
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -72,7 +72,7 @@ def write_report(report_dir, result, history, class_names=CLASSES):
 
 def draw_confusion(m, path, title, ylabel, class_names=CLASSES):
     """One confusion matrix (rows: truth, normalised per row, counts beside) as a PNG."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here: only where it is needed
 
     cm = np.asarray(m["confusion_matrix"], dtype=np.float64)
     norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)

@@ -18,11 +18,13 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from . import CLASSES, UserError, native_stderr_quiet
+from .files import kind
 from .model_cache import cache_path, file_sha256, read_cache, write_cache  # noqa: F401  (runtime.cache_path, as before)
 from .model_file import check_model_file, load_emotion_model
 from .nets import INPUT_SHAPE, members
-
 
 ONE_VIEW = ((0, False),)
 MIRROR = ((0, False), (0, True))
@@ -72,7 +74,6 @@ def make_predictor(model, backend="auto", views=None):
         except Exception as exc:  # not installed, or a conversion failure: XLA is the next best
             if backend == "litert":
                 raise
-            import sys
 
             print(f"note: LiteRT unavailable ({type(exc).__name__}: {exc}); classifying with TensorFlow XLA",
                   file=sys.stderr)
@@ -88,7 +89,6 @@ def averaging_views(single, views):
     Takes an existing predictor so several view sets can share one compiled
     model (benchmarks/test_time_views.py) instead of converting it again.
     """
-    import numpy as np
 
     views = tuple(views)
     if views == ONE_VIEW:
@@ -118,7 +118,6 @@ def view(batch, crop=0, mirrored=False):
 def _zoom_matrix(crop, size):
     """Bilinear scaling of the central size-2*crop pixels back to size, as a (size, size)
     matrix acting on rows (half-pixel centres, like cv2.resize and tf.image.resize)."""
-    import numpy as np
 
     n = size - 2 * crop
     src = np.clip((np.arange(size) + 0.5) * n / size - 0.5, 0, n - 1)
@@ -136,7 +135,6 @@ _CHUNK = 512  # the largest batch a backend sees: bounds LiteRT's buffers and XL
 
 def _in_chunks(raw):
     """Feed a backend batches of at most _CHUNK faces, whatever size the caller passes."""
-    import numpy as np
 
     def run(batch):
         batch = np.asarray(batch, dtype=np.float32)
@@ -152,7 +150,6 @@ def _in_chunks(raw):
 
 def _padded(batch, size):
     """The batch with zero faces appended up to `size` (answers for them are dropped)."""
-    import numpy as np
 
     if size == len(batch):
         return batch
@@ -165,7 +162,7 @@ def convert_to_litert(model, configure=None):
     configure: called with the converter before it converts, to set options
     (benchmarks/quantize.py quantises this way); the app converts as it is.
     """
-    import tensorflow as tf
+    import tensorflow as tf  # here: TensorFlow's import costs seconds
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if configure is not None:
@@ -207,8 +204,7 @@ def _litert_predictor(model, threads=2):
 
 def litert_predictor(flat, threads=2):
     """A one-view predictor over a LiteRT flatbuffer: needs ai-edge-litert only, not TensorFlow."""
-    import numpy as np
-    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.interpreter import Interpreter  # here: only where it is needed (LiteRT's start)
 
     interpreters = {}  # one per batch size: switching between 1 and 2 faces re-plans nothing
 
@@ -252,7 +248,6 @@ def build_cache(model_path, model_hash):
 def check_probabilities(predict, path):
     """A model whose outputs are not probabilities (a linear last layer, NaN weights) would show
     nonsense confidences: refuse it on a probe of three faces."""
-    import numpy as np
 
     probe = np.stack([np.zeros(INPUT_SHAPE), np.full(INPUT_SHAPE, 128.0),
                       np.random.default_rng(0).uniform(0, 255, INPUT_SHAPE)]).astype(np.float32)
@@ -269,11 +264,9 @@ def load_live_model(model_path, quiet=False):
     says so on stderr); the cache is then rewritten beside the model, or kept in
     memory only if that folder is read-only.
     """
-    import sys
 
     model_path = check_model_file(model_path)
     model_hash = file_sha256(model_path)
-    from .files import kind
 
     cache = cache_path(model_path)
     odd_cache = kind(cache) not in ("missing", "file")  # a FIFO or a folder in its place: leave it alone
@@ -312,14 +305,13 @@ def load_live_model(model_path, quiet=False):
 
 def keras_backend():
     """The backend Keras runs on: "tensorflow" here; "jax" or "torch" on a GPU machine without TensorFlow."""
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     return keras.backend.backend()
 
 
 def _keras_predictor(model):
     """Any Keras backend: predict_on_batch compiles once per batch shape (evaluation only)."""
-    import numpy as np
 
     def run(batch):
         return np.asarray(model.predict_on_batch(batch)) if len(batch) else np.zeros((0, len(CLASSES)), np.float32)
@@ -329,7 +321,7 @@ def _keras_predictor(model):
 
 
 def _tf_predictor(model, xla=True):
-    import tensorflow as tf
+    import tensorflow as tf  # here: TensorFlow's import costs seconds
 
     @tf.function(input_signature=[tf.TensorSpec((None,) + INPUT_SHAPE, tf.float32)], jit_compile=xla)
     def predict(batch):

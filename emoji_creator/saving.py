@@ -5,8 +5,10 @@ then hard-linked to its final name: the link fails rather than replace an
 existing file, so two saves in the same millisecond get two names, and a
 crash mid-write leaves no half-written file under a final name.
 """
+import errno
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import cv2
@@ -15,24 +17,12 @@ from . import UserError, files
 from .files import umask
 
 
-def same_file(a, b):
-    """True when paths a and b name the same file (or a is b, even before either exists)."""
-    try:
-        a, b = Path(a), Path(b)
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-        return a.resolve() == b.resolve()
-    except (OSError, ValueError, TypeError):
-        return False
-
-
 # How to get out of a failed save, by cause; SAVE_ELSEWHERE names the way to pick another folder.
 SAVE_ELSEWHERE = "choose another folder with --save-dir"
 
 
 def advice(exc, elsewhere=SAVE_ELSEWHERE):
     """elsewhere: how this program's user picks another folder (a flag, or a window's button)."""
-    import errno
 
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"the disk is full: free some space, or {elsewhere}"
@@ -47,7 +37,6 @@ def clean_leftovers(folder, pattern=".saving-*.png", older_than=600):
     A save takes well under a second (a model a second or two), so one older
     than ten minutes belongs to no write in progress.
     """
-    import time
 
     n = 0
     for f in Path(folder).glob(pattern):

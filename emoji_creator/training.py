@@ -10,6 +10,7 @@ batches (pipeline.py: NumPy in worker threads, on every backend), checkpoints
 every epoch, then scores the model as the app runs it (evaluation.py through
 runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
+import hashlib
 import time
 from dataclasses import replace
 
@@ -17,16 +18,22 @@ import numpy as np
 
 from . import CLASSES, UserError
 from .checkpoints import CheckpointDir, checkpoint_callback, mark_finished
-from .data import class_weights
+from .data import class_weights, hold_out_mask
+from .devices import plan_devices
+from .evaluation import evaluate, keep
 from .files import replacing
+from .model_file import load_emotion_model, load_model_of_our_classes, save_model
 from .nets import ARCHITECTURES
 from .pipeline import VALIDATION_BATCH, training_stream, validation_stream
 from .recipes import RECIPES, Recipe
+from .runtime import MIRROR, make_predictor
+from .votes import describe, kept, majority
+from .votes import targets as vote_targets
 
 
 def learning_rate(recipe, steps_per_epoch):
     """The recipe's learning rate: a float, or a per-step schedule over the whole run."""
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     total = max(1, recipe.epochs * steps_per_epoch)
     if recipe.schedule != "cosine":
@@ -41,7 +48,7 @@ def learning_rate(recipe, steps_per_epoch):
 def compile_model(model, recipe, steps_per_epoch, jit_compile="auto"):
     """jit_compile: Keras' own choice by default (False on several TensorFlow devices: devices.py);
     benchmarks/train_speed.py measures XLA on and off."""
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     lr = learning_rate(recipe, steps_per_epoch)
     if recipe.optimizer == "adamw":
@@ -56,7 +63,7 @@ def compile_model(model, recipe, steps_per_epoch, jit_compile="auto"):
 def timing_callback(recipe, steps, val_images, epochs_left, faster=None):
     """Keras callback: times a few steps of the first epoch this run trains and prints the
     expected length of the whole run on this machine, naming `faster` when it is over an hour."""
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     skip, measure = 3, 20  # the first steps include tracing; then enough to average out a slow one
 
@@ -127,10 +134,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     when `output` (often the same path) has been replaced since.
     devices: a devices.Plan (train.py --devices); None trains on one device.
     """
-    import keras
-
-    from .devices import plan_devices
-    from .evaluation import evaluate, keep
+    import keras  # here: TensorFlow's import costs seconds
 
     plan = devices or plan_devices(None, recipe.batch_size)
     if plan.count > 1 and verbose:
@@ -197,7 +201,7 @@ def _resumed(ckpt, recipe, plan):
 
 def _carry_on(model, state, recipe, fingerprint, steps, ckpt_dir):
     """(history, best, epochs done, seconds trained before, the stream's seed) of a resumed run."""
-    import keras
+    import keras  # here: TensorFlow's import costs seconds
 
     if state.get("fingerprint") and state["fingerprint"] != fingerprint:
         raise UserError(f"the training data changed since the run in {ckpt_dir} started (images or votes "
@@ -221,8 +225,6 @@ def _carry_on(model, state, recipe, fingerprint, steps, ckpt_dir):
 def _new_model(recipe, steps, jit_compile="auto"):
     """The recipe's net, fresh or (--init) a trained model's, compiled."""
     if recipe.init:
-        from .model_file import load_model_of_our_classes
-
         model = load_model_of_our_classes(recipe.init, "it cannot be fine-tuned into this app's model")
     else:
         model = ARCHITECTURES[recipe.model]()
@@ -241,8 +243,6 @@ def _describe(data, split, recipe, data_name, verbose):
         print(f"data: {n_tr} training, {n_val} validation ({validation}), {n_te} test images"
               + (f" from {data_name}" if data_name else ""))
         if data.get("votes_info"):
-            from .votes import describe
-
             print(f"labels: {LABEL_NAMES[recipe.labels]}; FER+ votes from {data['votes_file']}: "
                   f"{describe(data['votes_info'])}")
     return validation
@@ -250,7 +250,6 @@ def _describe(data, split, recipe, data_name, verbose):
 
 def _targets(recipe, split):
     """(training targets, validation targets, class weights or None) for the recipe's labels."""
-    from .votes import majority, targets as vote_targets
 
     (_, y_tr, v_tr), (_, y_val, v_val) = split["train"], split["val"]
     truth = y_tr if recipe.labels == "fer2013" else vote_targets(recipe.labels, v_tr, y_tr)
@@ -288,8 +287,6 @@ def split_data(data, recipe):
     training and validation; the test split keeps every image (its FER2013
     score counts them all, its FER+ score skips them).
     """
-    from .data import hold_out_mask
-    from .votes import kept
 
     votes = data.get("votes") or {}
     if recipe.labels != "fer2013" and not votes:
@@ -312,7 +309,6 @@ def split_data(data, recipe):
 def data_fingerprint(x, y):
     """A short hash of what a run trains on (pixels and targets), recorded in its checkpoints so that
     --resume refuses data that changed under it."""
-    import hashlib
 
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(x).tobytes())
@@ -331,8 +327,6 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
     folder, so a resumed run learns from the same answers even if the teacher
     file has been replaced since.
     """
-    from .model_file import load_model_of_our_classes
-    from .runtime import make_predictor, MIRROR
 
     kept = ckpt_dir / "teacher.npz"
     if resume and kept.is_file():
@@ -353,7 +347,6 @@ def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
 def _join_base(ckpt_dir, join, resume):
     """The model a run joins its network to, or None: the copy kept in the
     checkpoint folder once there is one, else the file given with --join."""
-    from .model_file import load_emotion_model, load_model_of_our_classes, save_model
 
     kept = ckpt_dir / "join_base.h5"
     if resume and kept.is_file():

@@ -75,17 +75,15 @@ def test_window_opens_and_shows_the_feed_before_the_model_is_loaded(display, mon
                                                                     tmp_path):
     import threading
 
-    from emoji_creator import live
-
     gate = threading.Event()
-    real = live.LivePipeline
+    real = gui.LivePipeline
 
     class SlowToLoad(real):
         def __init__(self, *args, **kw):
             gate.wait(60)
             super().__init__(*args, **kw)
 
-    monkeypatch.setattr(live, "LivePipeline", SlowToLoad)
+    monkeypatch.setattr(gui, "LivePipeline", SlowToLoad)
     root, app = gui.build(["--source", str(clip), "--model", str(trained_model), "--save-dir", str(tmp_path),
                            "--max-fps", "0"])
     try:

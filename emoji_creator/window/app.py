@@ -31,11 +31,11 @@ from .flow import Flow
 from .folders import FolderActions
 from .labeller import Labeller
 from .loader import ModelLoader, Ready
-from .toggles import Toggles
 from .player import Player
 from .save_folder import SaveFolder
 from .shutter import Shutter
 from .stats import TickStats
+from .toggles import Toggles
 from .view import View
 
 VIDEO_TYPES = "*.mp4 *.avi *.mov *.mkv *.webm *.m4v"

@@ -8,8 +8,8 @@ import tempfile
 
 from .. import UserError
 from ..files import check_writes
-from ..saving import advice, clean_leftovers, save_picture
 from ..recording import LEFTOVERS
+from ..saving import advice, clean_leftovers, save_picture
 
 # How a window user picks another folder (the command line's advice names --save-dir).
 PICK_FOLDER = "click 'Save to…' to choose another folder"

@@ -11,9 +11,9 @@ import cv2
 from PIL import Image
 
 from .. import UserError
-from .booth import Mode
 from ..pictures import MAX_PANEL_FACES, compose_picture
 from ..recording import GIF_SECONDS
+from .booth import Mode
 from .session import RecordingSession
 
 COUNTDOWN_S = 3  # the self-timer

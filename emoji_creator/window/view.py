@@ -12,9 +12,9 @@ from PIL import Image, ImageTk
 
 from .. import CLASSES
 from ..files import open_image
+from ..pictures import load_emojis
 from .dialogs import StatusLine
 from .feed import MIN_VIEW, VIEW_SIZE, Feed
-from ..pictures import load_emojis
 from .side import Controls, EmotionPanel
 from .strip import Strip
 
