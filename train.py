@@ -44,7 +44,8 @@ from emoji_creator import (DEFAULT_DATA, DEFAULT_MODEL, ROOT, Terminated, UserEr
 from emoji_creator.checkpoints import CheckpointDir, check_resume, claim
 from emoji_creator.data import check_data, load_dataset
 from emoji_creator.devices import devices_arg, plan_devices
-from emoji_creator.files import check_writes, fresh_folder, same_file, write_failed
+from emoji_creator.files import (check_place, check_writes, fresh_folder, kind, release_folder, same_file,
+                                 write_failed)
 from emoji_creator.recipes import RECIPES, recipe_from
 from emoji_creator.training import train
 from emoji_creator.votes import attach_votes, votes_beside
@@ -59,11 +60,13 @@ def seed_value(text):
 
 def check_paths(args, output, report_dir, ckpt_dir):
     """Refuse, before any data loads, every path that would lose something or fail at the end."""
-
+    for option, path, folder in (("--output", output, False), ("--report-dir", report_dir, True),
+                                 ("--checkpoint-dir", ckpt_dir, True)):
+        check_place(option, path, folder)
     if output.suffix.lower() != ".h5":
         raise UserError(f"--output {output}: the model is saved as HDF5, so its name must end in .h5 "
                         f"(e.g. --output {output.with_suffix('.h5').name})")
-    if output.is_dir():
+    if kind(output) == "folder":
         raise UserError(f"--output {output} is a folder: name the model file, e.g. {output / 'emotion_model.h5'}")
     if args.teacher is not None and same_file(args.teacher, output):
         raise UserError(f"--teacher {args.teacher} is also the --output: the new net would replace its teacher; "
@@ -75,12 +78,7 @@ def check_paths(args, output, report_dir, ckpt_dir):
                  [("the data", data), ("--votes", args.votes or votes_beside(data)), ("--teacher", args.teacher),
                   ("--join", args.join), ("--init", args.init), ("the program", Path(__file__).resolve().parent
                                                                  / "emoji_creator")],
-                 allowed={("--output", "--join"), ("--output", "--init")})
-    for option, folder in (("--output", output.parent), ("--report-dir", report_dir),
-                           ("--checkpoint-dir", ckpt_dir)):
-        blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
-        if blocker is not None and not blocker.is_dir():
-            raise UserError(f"{option} {folder}: {blocker} is a file, not a folder; pick another {option}")
+                 allowed={("--output", "--join"), ("--output", "--init")}, folders={"--report-dir", "--checkpoint-dir"})
     try:  # the model's folder must take a file now, not after hours of training
         output.parent.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=output.parent).close()
@@ -156,6 +154,7 @@ def main(argv=None):
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem
     ckpt = CheckpointDir(args.checkpoint_dir or ROOT / "checkpoints" / output.stem)
+    claimed = None
     try:
         # Every input and path is checked before anything is moved or written.
         recipe = recipe_from(args)
@@ -166,7 +165,7 @@ def main(argv=None):
         if news := claim(ckpt, args.resume, args.restart):
             print(news)
         batch = (check_resume(args, ckpt) if args.resume else None) or recipe.batch_size
-        report_dir = fresh_folder(report_dir)  # an earlier run's report is never written over
+        report_dir = claimed = fresh_folder(report_dir)  # never an earlier run's, nor a run's started with it
         result = run(args, recipe, output, ckpt, report_dir, batch)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -177,6 +176,8 @@ def main(argv=None):
         return interrupted_line(exc, ckpt, output)
     finally:
         ckpt.unlock()
+        if claimed is not None:
+            release_folder(claimed)
     print_result(result, output, report_dir)
     return 0
 

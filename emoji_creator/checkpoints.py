@@ -13,7 +13,9 @@ keeps a second run off the folder.
 """
 import json
 import os
+import re
 import shutil
+import stat
 import sys
 import time
 from dataclasses import asdict
@@ -47,7 +49,16 @@ class CheckpointDir:
         except OSError as exc:
             raise UserError(f"cannot create the checkpoint folder {self.path}: {exc.strerror}; "
                             f"pass another --checkpoint-dir") from None
-        self.lock_file = open(self.path / ".lock", "a+")
+        try:  # never through a link: a planted .lock -> somefile would have somefile truncated
+            fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:
+            raise UserError(f"{files.printable(self.path / '.lock')} cannot be opened ({exc.strerror}: a link, or "
+                            f"not a file?): remove it, or pass another --checkpoint-dir") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise UserError(f"{files.printable(self.path / '.lock')} is not a regular file: remove it, or pass "
+                            f"another --checkpoint-dir")
+        self.lock_file = os.fdopen(fd, "r+")
         try:
             import fcntl
 
@@ -102,7 +113,7 @@ class CheckpointDir:
             return units[0][0]
         if self.legacy():
             try:
-                return int(json.loads((self.path / "state.json").read_text())["epochs_done"])
+                return int(files.read_json(self.path / "state.json")["epochs_done"])
             except (OSError, ValueError, KeyError, TypeError):
                 return 1
         return 0
@@ -154,7 +165,7 @@ class CheckpointDir:
         first = None
         for model_path, state_path, name in candidates:
             try:
-                state = json.loads(state_path.read_text())
+                state = files.read_json(state_path)
                 int(state["epochs_done"]), Recipe(**state["recipe"])
                 model = keras.models.load_model(model_path)
             except Exception:  # truncated, corrupt, or from another program
@@ -168,11 +179,25 @@ class CheckpointDir:
             raise UserError(f"every checkpoint in {self.path} is damaged: start over with --restart")
         raise UserError(f"nothing to resume in {self.path}: start a run without --resume")
 
+    def foreign(self):
+        """What the folder holds that no run wrote (anything but units, their leftovers and markers)."""
+        ours = re.compile(r"^(epoch-\d+|\.partial-.*|\.lock|state\.json|last\.keras|best\.keras|teacher\.npz|"
+                          r"join_base\.h5|finished\.json|\.\w+\.partial-.*)$")
+        try:
+            return sorted(p.name for p in self.path.iterdir() if not ours.match(p.name))
+        except OSError:
+            return ["(unreadable)"]
+
     def move_aside(self):
-        """--restart: keep the old run under a new name instead of deleting it; returns that name."""
-        stamp = files.stamp()
-        aside = self.path.with_name(f"{self.path.name}.before-{stamp}")
-        os.rename(self.path, aside)
+        """--restart: keep the old run under a new name instead of deleting it; returns that name. Only a
+        folder that holds nothing but a run's own files is moved: never data, a project or a user's files."""
+        if others := self.foreign():
+            raise UserError(f"{files.printable(self.path)} holds files no training run wrote ({', '.join(others[:3])}"
+                            f"{', …' if len(others) > 3 else ''}): it is not moved aside; pass a --checkpoint-dir "
+                            f"of its own")
+        path = files.resolved(self.path, "--checkpoint-dir")
+        aside = path.with_name(f"{path.name}.before-{files.stamp()}")
+        os.rename(path, aside)
         return aside
 
 
@@ -224,7 +249,7 @@ def mark_finished(ckpt, output, epochs):
 def finished_line(ckpt):
     """'finished at epoch N (model saved to X)', from the marker."""
     try:
-        info = json.loads((ckpt.path / FINISHED).read_text())
+        info = files.read_json(ckpt.path / FINISHED)
         return f"finished at epoch {int(info['epochs'])} (its model was saved to {info['output']})"
     except (OSError, ValueError, KeyError, TypeError):
         return "finished"
@@ -239,7 +264,7 @@ def check_resume(args, ckpt):
     units = ckpt.units()
     state_file = units[0][1] / "state.json" if units else ckpt.path / "state.json"
     try:
-        state = json.loads(state_file.read_text())
+        state = files.read_json(state_file)
         saved = {"holdout": 0.0, **state["recipe"]}  # runs from before --holdout validated on the data's own split
     except (OSError, ValueError, KeyError, TypeError):
         state = saved = None  # a damaged state: load_latest falls back or says so

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from . import CLASSES, DEFAULT_DATA, IMAGE_SIZE, ROOT, UserError
-from .files import kind, read_regular
+from .files import kind, printable, read_regular
 from .votes import row_of
 
 # fer2013.csv numbers emotions in its own order; map them onto ours by name.
@@ -207,11 +207,11 @@ def check_data(source):
                             if kind(source) == "missing" else
                             f"{source} is a {kind(source)}, not a file: pass the original fer2013.csv")
         return
-    if not source.is_dir():
-        raise UserError(f"data folder {source} not found: see data/README.md for how to get FER2013, "
+    if kind(source) != "folder":
+        raise UserError(f"data folder {printable(source)} not found: see data/README.md for how to get FER2013, "
                         f"or pass --data DIR (with train/ and test/) or --data fer2013.csv")
     for split in ("train", "test"):
-        if not (source / split).is_dir():
+        if kind(source / split) != "folder":
             raise UserError(f"{source / split} not found: it should hold one folder per class "
                             f"({', '.join(CLASSES)}); see data/README.md for how to get FER2013")
 

@@ -14,6 +14,7 @@ through Python's own file calls: OpenCV's path functions crash on them.
 """
 import contextlib
 import errno
+import json
 import io
 import os
 import shutil
@@ -35,7 +36,7 @@ def same_file(a, b):
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
         return a.resolve() == b.resolve()
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, RuntimeError):  # RuntimeError: a link loop
         return False
 
 
@@ -77,6 +78,20 @@ class NotRegular(OSError):
     """The path names something other than a regular file (a folder, a FIFO, a device)."""
 
 
+class TooLarge(OSError):
+    """A regular file larger than anything of its kind could be (a 40 GB 'photo'): never read."""
+
+
+# The largest file of each kind a run reads: a bound fitted to the kind, so that a file larger than
+# memory (a sparse 40 GB .png) is refused at once instead of read whole.
+MAX_BYTES = {
+    "image": 300 << 20,  # an 8000x8000 picture, uncompressed RGBA, is 256 MB
+    "json": 64 << 20,  # a checkpoint's state, the settings, a report's metrics
+    "model": 1 << 30,  # a model file or its compiled cache
+    "csv": 2 << 30,  # fer2013.csv is 300 MB
+}
+
+
 def kind(path):
     """'file', 'folder', 'missing', or what else it is ('FIFO', 'socket', 'device')."""
     try:
@@ -106,12 +121,17 @@ def not_a_file(path, what="file"):
     return f"{path} is a {k}, not a regular {what}"
 
 
-def read_regular(path, limit=None):
-    """The bytes of a regular file (at most `limit`); NotRegular for anything else, never blocking."""
+def read_regular(path, limit=None, kind_of="image"):
+    """The bytes of a regular file (at most `limit`); NotRegular for anything else, never blocking;
+    TooLarge for a file over MAX_BYTES[kind_of] (read only when `limit` bounds what is read)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise NotRegular(errno.EINVAL, "not a regular file", str(path))
+        if limit is None and info.st_size > MAX_BYTES[kind_of]:
+            raise TooLarge(errno.EFBIG, f"over {MAX_BYTES[kind_of] >> 20} MB, too large for a {kind_of} file",
+                           str(path))
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read() if limit is None else f.read(limit)
     finally:
@@ -128,41 +148,94 @@ def utf8_name(path):
 
 
 def printable(path):
-    """A path as it can be printed whatever its bytes (undecodable ones as \\xNN)."""
-    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    """A path as it can be printed whatever its bytes (undecodable ones as \\xNN), on one line (a
+    newline in a name as \\n)."""
+    return one_line(str(path).encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def one_line(text):
+    """A message kept on one line: a newline or carriage return inside a name shown as \\n, \\r."""
+    return str(text).replace("\n", "\\n").replace("\r", "\\r")
+
+
+def read_json(path, kind_of="json"):
+    """The JSON in a regular file, as a dict; ValueError for anything else (not a file, too large,
+    not JSON, not an object, nested too deep to parse)."""
+    try:
+        data = json.loads(read_regular(path, kind_of=kind_of).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{type(data).__name__}, not an object")
+    return data
+
+
+def resolved(path, what="a path"):
+    """path.resolve(), with a link loop (or a name too long to resolve) as one UserError line."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise UserError(f"{what} {printable(path)} cannot be followed ({getattr(exc, 'strerror', None) or exc}: "
+                        f"a link loop?): pass another path") from None
 
 
 def _inside(child, parent):
     try:
         child, parent = Path(child).resolve(), Path(parent).resolve()
-    except (OSError, RuntimeError, ValueError):
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a link loop
         return False
     return child == parent or parent in child.parents
 
 
-def check_writes(writes, reads, allowed=()):
+def check_writes(writes, reads, allowed=(), folders=()):
     """Refuse, before any work, a path written that is, or lies inside, a path read, or that
     overlaps another path written. writes, reads: [(name as the user knows it, path or None)];
     allowed: pairs (write name, read name) that may be the same file (an --init the run
-    replaces at its end, with the old one kept aside)."""
-
-    writes = [(n, Path(p)) for n, p in writes if p is not None]
-    reads = [(n, Path(p)) for n, p in reads if p is not None]
+    replaces at its end, with the old one kept aside); folders: the names of written folders a
+    run may fill, move aside or rename (--checkpoint-dir, --report-dir): an input inside one is
+    refused too, the other way round. A link loop in any path is one UserError line."""
+    writes = [(n, resolved(p, n)) for n, p in writes if p is not None]
+    reads = [(n, resolved(p, n)) for n, p in reads if p is not None]
     for wname, w in writes:
         for rname, r in reads:
             if (wname, rname) in allowed:
                 continue
-            if same_file(w, r) or (r.is_dir() and _inside(w, r)):
-                if same_file(w, r):
-                    raise UserError(f"{wname} {printable(w)} is also an input of this run ({rname} {printable(r)}): "
-                                    f"writing it would destroy it; {another(wname)}")
+            if same_file(w, r):
+                raise UserError(f"{wname} {printable(w)} is also an input of this run ({rname} {printable(r)}): "
+                                f"writing it would destroy it; {another(wname)}")
+            if r.is_dir() and _inside(w, r):
                 raise UserError(f"{wname} {printable(w)} is inside an input of this run ({rname} {printable(r)}): "
                                 f"writing there would change what it holds; {another(wname)}")
+            if wname in folders and _inside(r, w):
+                raise UserError(f"{wname} {printable(w)} holds an input of this run ({rname} {printable(r)}): "
+                                f"a run may move or fill that folder; {another(wname)}")
     for i, (aname, a) in enumerate(writes):
         for bname, b in writes[i + 1:]:
             if same_file(a, b) or _inside(a, b) or _inside(b, a):
                 raise UserError(f"{aname} {printable(a)} and {bname} {printable(b)} overlap: one would "
                                 f"replace the other; give them separate paths")
+
+
+NAME_MAX = 255  # the longest file or folder name Linux, macOS and Windows file systems take
+
+
+def check_place(option, path, folder=False):
+    """Refuse at once a path a run will create or fill that cannot be: a name over NAME_MAX, a link
+    to nothing, a file where a folder must be (folder=True: the path itself is a folder)."""
+    path = Path(path)
+    long = next((part for part in path.parts if len(os.fsencode(part)) > NAME_MAX), None)
+    if long is not None:
+        raise UserError(f"{option} {printable(path)}: the name {printable(long[:40])}… is longer than {NAME_MAX} "
+                        f"characters, more than a file system takes; pick a shorter {option}")
+    if os.path.islink(path) and kind(path) == "missing":
+        raise UserError(f"{option} {printable(path)} is a link to {printable(os.readlink(path))}, which does not "
+                        f"exist; pick another {option}")
+    for p in ([path] if folder else []) + list(path.parents):
+        if kind(p) != "missing":
+            if kind(p) != "folder":
+                raise UserError(f"{option} {printable(path)}: {printable(p)} is a {kind(p)}, not a folder; "
+                                f"pick another {option}")
+            break
 
 
 def another(name):
@@ -198,22 +271,35 @@ def keep_aside(path):
     raise UserError(f"too many files named {path.stem}.before-* beside {path}: move some away")
 
 
+CLAIM = ".claimed"  # the marker a run leaves in the report folder it took, while that folder is empty
+
+
 def fresh_folder(path):
-    """`path` if it is missing or empty, else the first of path-2, path-3 ... that is: a run's
-    report never lands on an earlier run's."""
-    path = Path(path)
-
-    def free(p):
-        return not p.exists() or (p.is_dir() and not any(p.iterdir()))
-
-    if free(path):
-        return path
-    base = path.resolve()
-    for n in range(2, 10_000):
-        candidate = base.with_name(f"{base.name}-{n}")
-        if free(candidate):
+    """A report folder of this run's own: `path` if it is missing or empty, else the first of path-2,
+    path-3 ... that is. Claimed atomically (a marker made with O_EXCL inside it), so two runs started
+    at the same moment never share one; release_folder() ends the claim."""
+    path = resolved(path, "--report-dir")
+    for n in range(1, 10_000):
+        candidate = path if n == 1 else path.with_name(f"{path.name}-{n}")
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+            if any(p.name != CLAIM for p in candidate.iterdir()):
+                continue  # an earlier run's report
+            os.close(os.open(candidate / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)))
             return candidate
-    raise UserError(f"too many report folders named {path}-N: pass another --report-dir")
+        except FileExistsError:  # a file of that name, or another run's claim
+            continue
+        except OSError as exc:
+            raise UserError(f"cannot make the report folder {printable(candidate)} ({exc.strerror}): pass another "
+                            f"--report-dir") from None
+    raise UserError(f"too many report folders named {printable(path)}-N: pass another --report-dir")
+
+
+def release_folder(path):
+    """The claim ends: the marker goes, and the folder too when the run wrote nothing into it."""
+    with contextlib.suppress(OSError):
+        os.unlink(Path(path) / CLAIM)
+        Path(path).rmdir()  # only when empty
 
 
 def write_failed(exc, what, then=""):

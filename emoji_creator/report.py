@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from . import CLASSES
+from .files import replacing, write_atomic
 
 
 def metrics(y_true, probs, class_names=CLASSES):
@@ -40,7 +41,7 @@ def write_report(report_dir, result, history, class_names=CLASSES):
 
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_atomic(report_dir / "metrics.json", (json.dumps(result, indent=2) + "\n").encode())  # whole, or none
 
     draw_confusion(result["test"], report_dir / "confusion_matrix.png",
                    f"{result.get('test_split', 'test')}, FER2013 label: accuracy {result['test']['accuracy']:.1%}",
@@ -66,7 +67,8 @@ def write_report(report_dir, result, history, class_names=CLASSES):
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(report_dir / "curves.png", dpi=110)
+    with replacing(report_dir / "curves.png") as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
 
 
@@ -89,5 +91,6 @@ def draw_confusion(m, path, title, ylabel, class_names=CLASSES):
     ax.set_title(title)
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with replacing(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
