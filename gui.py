@@ -25,9 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-from emoji_creator import DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, fraction, quiet_libraries, run_script
+from emoji_creator import (DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, Terminated, UserError, fraction,
+                           quiet_libraries, run_script)
 from emoji_creator.detectors import DETECTORS, MIN_FACE, WINDOW_DETECTOR
-from emoji_creator.files import kind
+from emoji_creator.files import check_place, kind, printable
 from emoji_creator.live import LivePipeline
 from emoji_creator.window.app import App
 from emoji_creator.window.settings import Settings
@@ -35,8 +36,9 @@ from emoji_creator.window.settings import Settings
 
 def fps_limit(text):
     value = float(text)
-    if not 0 <= value <= 1000:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{text} is not a frame rate between 0 and 1000")
+    # 0: no limit; else a real rate (a picture every 10 s at the slowest: 1e-300 froze the window)
+    if not (value == 0 or 0.1 <= value <= 1000):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not 0 (no limit) or a frame rate from 0.1 to 1000")
     return value
 
 
@@ -99,11 +101,14 @@ def remembered_save_dir(settings):
 
 def writable_problem(folder):
     """None when pictures can be saved into folder (made if missing), else a short reason."""
-
+    try:
+        check_place("the save folder", folder, folder=True)  # a name too long, a link to nothing, a file
+    except UserError as exc:
+        return str(exc).split(": ", 1)[-1]
     folder = Path(folder).absolute()
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        return f"{existing} cannot be written here"
+    existing = next(p for p in (folder, *folder.parents) if kind(p) != "missing")
+    if kind(existing) != "folder" or not os.access(existing, os.W_OK | os.X_OK):
+        return f"{printable(existing)} cannot be written here"
     return None
 
 
@@ -143,8 +148,10 @@ def main(argv=None):
         return 2
     try:
         root.mainloop()
-    except KeyboardInterrupt:  # Ctrl-C in the terminal: close as the Quit button does
+    except KeyboardInterrupt as exc:  # Ctrl-C in the terminal: close as the Quit button does
         app.close()
+        if isinstance(exc, Terminated):  # SIGTERM: closed as cleanly, and said by the exit status
+            return 143
     elapsed = time.perf_counter() - app.stats.started
     if app.flow.load_error:
         print(f"error: {app.flow.load_error}", file=sys.stderr)

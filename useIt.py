@@ -26,7 +26,7 @@ from emoji_creator.files import check_writes, kind
 from emoji_creator.live import LivePipeline
 from emoji_creator.overlay import EmojiMask, draw_faces
 from emoji_creator.pictures import load_emojis
-from emoji_creator.recording import VideoFile
+from emoji_creator.recording import VideoFile, check_recordable
 from emoji_creator.runtime import cache_path
 from emoji_creator.sources import FrameSource
 
@@ -73,6 +73,7 @@ def open_recording(path, source, inputs):
     check_writes([("--record", path)], inputs)
     if kind(path) != "missing":
         raise UserError(f"--record {path} already exists: pick a new name (nothing is overwritten)")
+    check_recordable(Path(path).parent, "pick another --record path")
     # A video keeps its own rate, an animation its frames' timing; a camera its usual 30; a folder of
     # pictures shows each for half a second.
     period = source.period_ms()

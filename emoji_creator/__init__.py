@@ -4,6 +4,7 @@ train.py, useIt.py and gui.py are thin entry points over this package, so the
 class list, the preprocessing and the model contract exist exactly once.
 """
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -24,18 +25,35 @@ CLASSES = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
 IMAGE_SIZE = 48
 
 
+def one_line(text):
+    """A message kept on one line: a newline or carriage return inside a name shown as \\n, \\r."""
+    return str(text).replace("\n", "\\n").replace("\r", "\\r")
+
+
 class UserError(Exception):
     """A failure the user caused and can fix; its text says how.
 
-    Scripts print it as one line and exit non-zero instead of a traceback.
+    Scripts print it as one line and exit non-zero instead of a traceback: a name with a newline in
+    it stays on that line.
     """
+
+    def __str__(self):
+        return one_line(super().__str__())
+
+
+def printable_streams():
+    """Printing never fails on a name: a file name that is not valid in the terminal's encoding
+    (bytes that are not UTF-8 under a UTF-8 locale) prints its odd bytes as \\xNN instead of raising."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):  # a replaced stream (tests) or a closed one
+            stream.reconfigure(errors="backslashreplace")
 
 
 def run_tool(main):
     """Run a benchmark's or tool's main(): a UserError (a missing model or data folder, say)
     becomes its one line on stderr and exit status 2, as in the three scripts. Returns the exit
     status: main's own if it returns a number, else 0 (some return their rows for the tests)."""
-
+    printable_streams()
     try:
         status = main()
     except UserError as exc:
@@ -69,6 +87,7 @@ def run_script(main):
     """A script's `sys.exit(run_script(main))`: Ctrl-C or SIGTERM before main's own handlers are in
     place (while TensorFlow imports, say) is one line and exit 130 / 143, never a traceback."""
 
+    printable_streams()
     try:
         raise_on_sigterm()
         return main()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import UserError
+from . import UserError, one_line
 
 
 def same_file(a, b):
@@ -151,11 +151,6 @@ def printable(path):
     """A path as it can be printed whatever its bytes (undecodable ones as \\xNN), on one line (a
     newline in a name as \\n)."""
     return one_line(str(path).encode("utf-8", "backslashreplace").decode("utf-8"))
-
-
-def one_line(text):
-    """A message kept on one line: a newline or carriage return inside a name shown as \\n, \\r."""
-    return str(text).replace("\n", "\\n").replace("\r", "\\r")
 
 
 def read_json(path, kind_of="json"):

@@ -10,8 +10,10 @@ hard-linked to that name when it is whole: the link fails rather than replace
 a file, so nothing is overwritten, and a crash leaves no half file under a
 final name (a leftover `.recording-*` is cleaned up at the next start).
 """
+import errno
 import os
 import queue
+import shutil
 import tempfile
 import threading
 import time
@@ -22,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from . import UserError, files
-from .files import umask
+from .files import kind, printable, umask, utf8_name
 from .saving import advice, link_unused
 
 CODECS = {".mp4": "mp4v", ".avi": "MJPG"}  # both are in opencv-python's own FFmpeg
@@ -50,6 +52,25 @@ def link_new(tmp, final, elsewhere):
     except OSError as exc:
         raise UserError(f"could not save the recording into {Path(final).parent}: {exc.strerror or exc}; "
                         f"{advice(exc, elsewhere)}") from None
+
+
+MIN_FREE = 16 << 20  # a recording needs room for at least its first seconds
+
+
+def check_recordable(folder, elsewhere):
+    """UserError, before any frame, when a recording cannot be written into folder: a path OpenCV's
+    C++ writer cannot take (not UTF-8: it crashed the process), or a disk with no room left."""
+    if not utf8_name(Path(folder).absolute()):
+        raise UserError(f"cannot record into {printable(folder)}: its path is not valid UTF-8, which OpenCV's "
+                        f"video writer cannot take; {elsewhere}")
+    existing = next((p for p in (Path(folder).absolute(), *Path(folder).absolute().parents)
+                     if kind(p) == "folder"), None)
+    try:
+        free = shutil.disk_usage(existing).free if existing is not None else MIN_FREE
+    except OSError:
+        free = MIN_FREE
+    if free < MIN_FREE:
+        raise UserError(f"cannot record into {printable(folder)}: {advice(OSError(errno.ENOSPC, 'full'), elsewhere)}")
 
 
 def _temp(folder, suffix, elsewhere):
@@ -81,12 +102,14 @@ class VideoFile:
             raise UserError(f"{path}: recordings are written as .mp4 (or .avi): give it one of those names")
         self.size = (max(2, size[0] // 2 * 2), max(2, size[1] // 2 * 2))  # codecs want even sides
         self.fps = float(fps)
+        check_recordable(self.path.parent, elsewhere)
         self.tmp = _temp(self.path.parent, suffix, elsewhere)
         self.writer = cv2.VideoWriter(self.tmp, cv2.VideoWriter_fourcc(*CODECS[suffix]), self.fps, self.size)
         self.frames = 0
         if not self.writer.isOpened():
             self.abort()
-            raise UserError(f"OpenCV cannot write {suffix} video here: try an .avi name")
+            raise UserError(f"OpenCV cannot write {suffix} video into {printable(self.path.parent)}"
+                            + (": try an .avi name" if suffix != ".avi" else f"; {elsewhere}"))
 
     def write(self, frame, times=1):
         frame = fit_into(frame, self.size)
@@ -160,6 +183,7 @@ class Recorder:
     def __init__(self, folder, fps, prefix="emoji", elsewhere="click 'Save to…' to choose another folder",
                  gif=True, now=None):
         self.folder, self.fps, self.elsewhere = Path(folder), float(fps), elsewhere
+        check_recordable(self.folder, elsewhere)  # said at Record, not after the first frame
         stamp = files.stamp(now, millis=True)
         self.name = self.folder / f"{prefix}-{stamp}.mp4"
         self.gif = GifFrames(self.fps) if gif else None
@@ -206,8 +230,7 @@ class Recorder:
             while (job := self.jobs.get()) is not None:
                 frame, times = job
                 if self.video is None:
-                    h, w = frame.shape[:2]
-                    self.video = VideoFile(self.name, self.fps, (w, h), self.elsewhere)
+                    self.video = self._open((frame.shape[1], frame.shape[0]))
                 self.video.write(frame, times)
                 if self.gif is not None:
                     for _ in range(times):
@@ -223,6 +246,16 @@ class Recorder:
         except Exception as exc:  # reaches the window as a message, not a silent thread death
             self._abort()
             self.result = UserError(f"the recording failed ({type(exc).__name__}: {exc})")
+
+    def _open(self, size):
+        """The MP4, or where this OpenCV cannot write one, an MJPG .avi of the same name."""
+        try:
+            return VideoFile(self.name, self.fps, size, self.elsewhere)
+        except UserError as exc:
+            if "try an .avi name" not in str(exc):
+                raise
+        self.name = self.name.with_suffix(".avi")
+        return VideoFile(self.name, self.fps, size, self.elsewhere)
 
     def _abort(self):
         if self.video is not None:

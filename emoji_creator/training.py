@@ -11,6 +11,7 @@ every epoch, then scores the model as the app runs it (evaluation.py through
 runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
 import hashlib
+import math
 import time
 from dataclasses import replace
 
@@ -279,6 +280,18 @@ LABEL_NAMES = {"fer2013": "FER2013's single label", "votes": "FER+'s vote distri
                "majority": "FER+'s majority as a hard label", "mix": "half FER+'s votes, half FER2013's label"}
 
 
+def check_holdout(y, held, share):
+    """UserError, before any training, when --holdout leaves a class with no image to validate on (or
+    none to train on): the run would train for nothing and fail at its scoring."""
+    for c in np.unique(y):
+        n, h = int((y == c).sum()), int(held[y == c].sum())
+        if h == 0 or h == n:
+            need = min(0.5, math.ceil(50 / n + 1e-6) / 100)  # the share whose rounding keeps one image
+            raise UserError(f"--holdout {share} holds out {'no' if h == 0 else 'every'} image of {CLASSES[c]} (it has "
+                            f"{n}): " + (f"use a share of at least {need:.2f}, or more data" if h == 0 else
+                                         "use a smaller share, or more data"))
+
+
 def split_data(data, recipe):
     """{"train", "val", "test"}: (x, FER2013 labels, FER+ votes or None) as the run uses them.
 
@@ -296,6 +309,7 @@ def split_data(data, recipe):
     if recipe.holdout:
         x, y, v = out["train"]
         held = hold_out_mask(y, recipe.holdout, recipe.seed)
+        check_holdout(y, held, recipe.holdout)
         out["train"] = (x[~held], y[~held], None if v is None else v[~held])
         out["val"] = (x[held], y[held], None if v is None else v[held])
     if recipe.labels != "fer2013":

@@ -7,6 +7,7 @@
     session.stop()                           # the file is finished in the background
     done = session.collect()                 # None meanwhile; then (recorder, (mp4, gif)) or (recorder, error)
 """
+from .. import UserError
 from ..recording import Recorder
 from .save_folder import PICK_FOLDER
 
@@ -26,7 +27,10 @@ class RecordingSession:
     def start(self, folder, fps):
         if self.finishing is not None:
             return "the last recording is still being written: a moment"
-        self.recorder = Recorder(folder, fps if 0 < fps <= 60 else CAMERA_FPS, elsewhere=PICK_FOLDER)
+        try:
+            self.recorder = Recorder(folder, fps if 0 < fps <= 60 else CAMERA_FPS, elsewhere=PICK_FOLDER)
+        except UserError as exc:  # a folder it cannot record into, a full disk: said now, nothing started
+            return str(exc)
         return None
 
     def offer(self, frame):

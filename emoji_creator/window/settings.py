@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..detectors import DETECTORS
-from ..files import is_regular, printable, read_regular, write_atomic
+from ..files import is_regular, kind, printable, read_json, read_regular, write_atomic
 
 FILE = "settings.json"
 LIMIT = 64 * 1024  # a settings file is a few hundred bytes: anything far bigger is not ours
@@ -55,15 +55,15 @@ class Settings:
         self._read()
 
     def _read(self):
-        if not self.path.exists() and not self.path.is_symlink():
+        if kind(self.path) == "missing" and not os.path.islink(self.path):
             return
         try:
             if not is_regular(self.path):
                 raise ValueError("it is not a regular file")
-            data = json.loads(read_regular(self.path, limit=LIMIT).decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("it holds no settings")
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            if len(read_regular(self.path, limit=LIMIT + 1)) > LIMIT:
+                raise ValueError("it is too large for settings")
+            data = read_json(self.path)  # a list, a number or 30,000 '[' are refused, not parsed into a crash
+        except (OSError, ValueError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             self.note = f"settings in {printable(self.path)} ignored ({why}): starting with the defaults"
             return

@@ -11,15 +11,16 @@ import cv2
 import numpy as np
 from PIL import Image, ImageTk
 
-from ..files import is_regular, open_image
+from ..files import is_regular, open_image, utf8_name
 
 THUMB_H, THUMBS = 64, 8  # thumbnail height, how many
 MAX_THUMB_SOURCE = 64_000_000  # a saved picture larger than this (8000x8000) gets no thumbnail
 
 
 def video_thumbnail(path):
-    """A video file's first frame as a PIL image, or None (not a regular file, not a video)."""
-    if not is_regular(path):
+    """A video file's first frame as a PIL image, or None (not a regular file, not a video, or a name
+    OpenCV's C++ reader cannot take: not UTF-8, which crashed the window's start)."""
+    if not is_regular(path) or not utf8_name(Path(path).absolute()):
         return None
     cap = cv2.VideoCapture(str(path))
     try:
@@ -44,7 +45,7 @@ class Strip:
     """The latest saved pictures and recordings, newest first, as many as fit whole; a click opens
     one, Open folder the folder."""
 
-    SAVED = ("*.png", "*.mp4")  # a recording's GIF twin is not shown twice
+    SAVED = ("*.png", "*.mp4", "*.avi")  # a recording's GIF twin is not shown twice
 
     def __init__(self, parent, root, open_picture, open_folder):
         self.root, self.open_picture = root, open_picture
@@ -72,7 +73,7 @@ class Strip:
         except OSError:
             found = []
         for path in found:
-            video = path.suffix == ".mp4"
+            video = path.suffix in (".mp4", ".avi")
             # A FIFO, a bomb, a fake: no thumbnail.
             im = video_thumbnail(path) if video else open_image(path, max_pixels=MAX_THUMB_SOURCE)
             if im is not None:
