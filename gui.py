@@ -28,7 +28,7 @@ from pathlib import Path
 from emoji_creator import (DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, Terminated, UserError, fraction,
                            quiet_libraries, run_script)
 from emoji_creator.detectors import DETECTORS, MIN_FACE, WINDOW_DETECTOR
-from emoji_creator.files import check_place, kind, printable
+from emoji_creator.files import check_name, kind, printable
 from emoji_creator.live import LivePipeline
 from emoji_creator.window.app import App
 from emoji_creator.window.settings import Settings
@@ -102,7 +102,7 @@ def remembered_save_dir(settings):
 def writable_problem(folder):
     """None when pictures can be saved into folder (made if missing), else a short reason."""
     try:
-        check_place("the save folder", folder, folder=True)  # a name too long, a link to nothing, a file
+        check_name("the save folder", Path(folder))  # a name too long, a link to nothing
     except UserError as exc:
         return str(exc).split(": ", 1)[-1]
     folder = Path(folder).absolute()

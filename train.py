@@ -26,6 +26,7 @@ the training data, into a folder, or under a name that is not .h5, and a run
 never starts over a checkpoint folder that holds another run.
 """
 import argparse
+import glob
 import os
 import sys
 import tempfile
@@ -44,8 +45,8 @@ from emoji_creator import (DEFAULT_DATA, DEFAULT_MODEL, ROOT, Terminated, UserEr
 from emoji_creator.checkpoints import CheckpointDir, check_resume, claim
 from emoji_creator.data import check_data, load_dataset
 from emoji_creator.devices import devices_arg, plan_devices
-from emoji_creator.files import (check_place, check_writes, fresh_folder, kind, release_folder, same_file,
-                                 write_failed)
+from emoji_creator.files import (check_place, check_writes, fresh_folder, identity, inside, kind, printable,
+                                 release_folder, same_file, write_failed)
 from emoji_creator.recipes import RECIPES, recipe_from
 from emoji_creator.training import train
 from emoji_creator.votes import attach_votes, votes_beside
@@ -154,7 +155,7 @@ def main(argv=None):
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
     report_dir = args.report_dir or ROOT / "reports" / output.stem
     ckpt = CheckpointDir(args.checkpoint_dir or ROOT / "checkpoints" / output.stem)
-    claimed = None
+    claimed, before = None, identity(output)  # what --output is now: the messages say whether it changed
     try:
         # Every input and path is checked before anything is moved or written.
         recipe = recipe_from(args)
@@ -171,9 +172,9 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a checkpoint written onto a full disk, say
-        return write_failed_line(exc, ckpt, output)
+        return write_failed_line(exc, ckpt, output, before)
     except KeyboardInterrupt as exc:
-        return interrupted_line(exc, ckpt, output)
+        return interrupted_line(exc, ckpt, output, before)
     finally:
         ckpt.unlock()
         if claimed is not None:
@@ -203,19 +204,33 @@ def run(args, recipe, output, ckpt, report_dir, batch):
                  process_started=STARTED, faster=faster, devices=devices)
 
 
-def write_failed_line(exc, ckpt, output):
-
+def write_failed_line(exc, ckpt, output, before):
+    """One line for a failed write: the file that failed when the system names it (else the checkpoint),
+    whether the model was replaced, and whether --resume can go on."""
     done = ckpt.holds_run()
-    print("error: " + write_failed(exc, f"a checkpoint into {ckpt.path}", f"{output.name} is unchanged" + (
+    what = printable(exc.filename) if exc.filename and not inside(exc.filename, ckpt.path) else \
+        f"a checkpoint into {printable(ckpt.path)}"
+    print("error: " + write_failed(exc, what, model_news(output, before) + (
         f"; the run is checkpointed at epoch {done}: continue with 'python train.py --resume' (same options)"
         if done else "")), file=sys.stderr)
     return 2
 
 
-def interrupted_line(exc, ckpt, output):
+def model_news(output, before):
+    """'m.h5 is unchanged', or, when the run had already replaced it, where the new and the old one are."""
+    if identity(output) == before:
+        return f"{output.name} is unchanged"
+    kept = sorted(output.parent.glob(f"{glob.escape(output.stem)}.before-*{output.suffix}"), key=os.path.getmtime)
+    return (f"the new model was saved to {printable(output)}" + (f" (the old one is kept as {printable(kept[-1].name)})"
+                                                                 if kept else "") + "; its report may be incomplete")
+
+
+def interrupted_line(exc, ckpt, output, before):
     how = "stopped (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
     done = ckpt.holds_run()
-    if done:
+    if identity(output) != before:
+        print(f"\n{how}: {model_news(output, before)}", file=sys.stderr)
+    elif done:
         print(f"\n{how}: {output.name} is unchanged; the run is checkpointed in {ckpt.path} "
               f"(epoch {done}); continue with 'python train.py --resume' (same options)", file=sys.stderr)
     else:

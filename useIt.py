@@ -22,7 +22,7 @@ import cv2
 
 from emoji_creator import DEFAULT_MODEL, UserError, fraction, positive_int, quiet_libraries, run_script
 from emoji_creator.detectors import DEFAULT_DETECTOR, DETECTORS, MIN_FACE
-from emoji_creator.files import check_writes, kind
+from emoji_creator.files import check_writes, kind, printable
 from emoji_creator.live import LivePipeline
 from emoji_creator.overlay import EmojiMask, draw_faces
 from emoji_creator.pictures import load_emojis
@@ -106,6 +106,7 @@ class Run:
     def __init__(self, args):
         self.args, self.show = args, not args.no_window
         self.source = self.log_file = self.log = self.video = self.make_video = self.mask = None
+        self.log_failed = False
         self.frames = self.faces_seen = 0
         self.started = self.stopped = None  # the frame loop's clock: the summary's frames per second
 
@@ -197,6 +198,8 @@ class Run:
                 self.log_file.close()
             except OSError:
                 pass
+            if self.log_failed and kind(self.args.log) == "file" and os.path.getsize(self.args.log) == 0:
+                os.unlink(self.args.log)  # our own new file, and empty: nothing worth keeping
         if self.show:
             cv2.destroyAllWindows()
 
@@ -221,8 +224,13 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         status = 2
     except OSError as exc:  # the log's disk filled up or went away mid-run
-        print(f"error: writing the log {args.log} failed ({exc.strerror or exc}): free some space or "
-              f"pick another --log path; the rows written so far are kept", file=sys.stderr)
+        if exc.filename or args.log is None:  # not the log's own write: name what failed
+            print(f"error: writing {printable(exc.filename or 'a file')} failed ({exc.strerror or exc}): free some "
+                  f"space or pick another path", file=sys.stderr)
+        else:
+            print(f"error: writing the log {printable(args.log)} failed ({exc.strerror or exc}): free some space "
+                  f"or pick another --log path; the rows written so far are kept", file=sys.stderr)
+        run.log_failed = True
         status = 2
     except (KeyboardInterrupt, Terminated):
         pass

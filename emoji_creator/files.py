@@ -40,6 +40,16 @@ def same_file(a, b):
         return False
 
 
+def identity(path):
+    """What a file is now (device, inode, size, modification time), or None when it is not there:
+    a run compares it before and after to say truthfully whether it replaced the file."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def umask():
     """The process's file-creation mask (read without changing it for good)."""
     mask = os.umask(0)
@@ -174,7 +184,7 @@ def resolved(path, what="a path"):
                         f"a link loop?): pass another path") from None
 
 
-def _inside(child, parent):
+def inside(child, parent):
     try:
         child, parent = Path(child).resolve(), Path(parent).resolve()
     except (OSError, RuntimeError, ValueError):  # RuntimeError: a link loop
@@ -198,15 +208,15 @@ def check_writes(writes, reads, allowed=(), folders=()):
             if same_file(w, r):
                 raise UserError(f"{wname} {printable(w)} is also an input of this run ({rname} {printable(r)}): "
                                 f"writing it would destroy it; {another(wname)}")
-            if r.is_dir() and _inside(w, r):
+            if r.is_dir() and inside(w, r):
                 raise UserError(f"{wname} {printable(w)} is inside an input of this run ({rname} {printable(r)}): "
                                 f"writing there would change what it holds; {another(wname)}")
-            if wname in folders and _inside(r, w):
+            if wname in folders and inside(r, w):
                 raise UserError(f"{wname} {printable(w)} holds an input of this run ({rname} {printable(r)}): "
                                 f"a run may move or fill that folder; {another(wname)}")
     for i, (aname, a) in enumerate(writes):
         for bname, b in writes[i + 1:]:
-            if same_file(a, b) or _inside(a, b) or _inside(b, a):
+            if same_file(a, b) or inside(a, b) or inside(b, a):
                 raise UserError(f"{aname} {printable(a)} and {bname} {printable(b)} overlap: one would "
                                 f"replace the other; give them separate paths")
 
@@ -216,8 +226,19 @@ NAME_MAX = 255  # the longest file or folder name Linux, macOS and Windows file 
 
 def check_place(option, path, folder=False):
     """Refuse at once a path a run will create or fill that cannot be: a name over NAME_MAX, a link
-    to nothing, a file where a folder must be (folder=True: the path itself is a folder)."""
+    to nothing (check_name), a file where a folder must be (folder=True: the path itself is a folder)."""
     path = Path(path)
+    check_name(option, path)
+    for p in ([path] if folder else []) + list(path.parents):
+        if kind(p) != "missing":
+            if kind(p) != "folder":
+                raise UserError(f"{option} {printable(path)}: {printable(p)} is a {kind(p)}, not a folder; "
+                                f"pick another {option}")
+            break
+
+
+def check_name(option, path):
+    """Refuse a name over NAME_MAX characters, or a link to nothing, where something will be written."""
     long = next((part for part in path.parts if len(os.fsencode(part)) > NAME_MAX), None)
     if long is not None:
         raise UserError(f"{option} {printable(path)}: the name {printable(long[:40])}… is longer than {NAME_MAX} "
@@ -225,12 +246,6 @@ def check_place(option, path, folder=False):
     if os.path.islink(path) and kind(path) == "missing":
         raise UserError(f"{option} {printable(path)} is a link to {printable(os.readlink(path))}, which does not "
                         f"exist; pick another {option}")
-    for p in ([path] if folder else []) + list(path.parents):
-        if kind(p) != "missing":
-            if kind(p) != "folder":
-                raise UserError(f"{option} {printable(path)}: {printable(p)} is a {kind(p)}, not a folder; "
-                                f"pick another {option}")
-            break
 
 
 def another(name):

@@ -20,7 +20,7 @@ from PIL import Image, ImageSequence
 
 from . import UserError, native_stderr_quiet
 from .data import IMAGE_SUFFIXES, MAX_PIXELS
-from .files import is_regular, kind, printable, read_regular, utf8_name
+from .files import TooLarge, is_regular, kind, printable, read_regular, utf8_name
 
 CAMERA, VIDEO, ANIMATION, STILL, STILLS = "camera", "video", "animation", "still", "stills"
 MOVING = (CAMERA, VIDEO, ANIMATION)  # what plays, pauses and can be recorded
@@ -79,6 +79,9 @@ def decode_image(path, data=None):
     with a warning on stderr saying why it was skipped."""
     try:
         data = read_regular(path) if data is None else data
+    except TooLarge:
+        print(f"warning: skipped {printable(path.name)}: it is far too large to be a photo", file=sys.stderr)
+        return None
     except OSError:
         print(f"warning: skipped {printable(path.name)}: not a readable regular file", file=sys.stderr)
         return None
