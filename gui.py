@@ -146,12 +146,12 @@ def main(argv=None):
     except tk.TclError as exc:
         print(f"error: cannot open a window ({exc}): run on a desktop, or under Xvfb", file=sys.stderr)
         return 2
+    status = 0
     try:
         root.mainloop()
     except KeyboardInterrupt as exc:  # Ctrl-C in the terminal: close as the Quit button does
         app.close()
-        if isinstance(exc, Terminated):  # SIGTERM: closed as cleanly, and said by the exit status
-            return 143
+        status = 143 if isinstance(exc, Terminated) else 0  # SIGTERM: closed as cleanly, said by the status
     elapsed = time.perf_counter() - app.stats.started
     if app.flow.load_error:
         print(f"error: {app.flow.load_error}", file=sys.stderr)
@@ -159,8 +159,13 @@ def main(argv=None):
     recordings = app.shutter.recording.recordings
     recorded = f", {len(recordings)} recording(s)" if recordings else ""
     print(f"{app.stats.frames_shown} frames shown, {saved_summary(app.save_folder.saved)}{recorded}, {elapsed:.0f} s")
-    return 0
+    return status
+
+
+def cli():
+    """The console command (pip install -e .): the same as running this file."""
+    sys.exit(run_script(main))
 
 
 if __name__ == "__main__":
-    sys.exit(run_script(main))
+    cli()

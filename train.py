@@ -48,6 +48,7 @@ from emoji_creator.devices import devices_arg, plan_devices
 from emoji_creator.files import (check_place, check_writes, fresh_folder, identity, inside, kind, printable,
                                  release_folder, same_file, write_failed)
 from emoji_creator.recipes import RECIPES, recipe_from
+from emoji_creator.runtime import need_training_install
 from emoji_creator.training import train
 from emoji_creator.votes import attach_votes, votes_beside
 
@@ -149,6 +150,11 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     quiet_libraries()
+    try:
+        need_training_install("training")
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     with native_stderr_quiet():  # TensorFlow's import-time lines (absl, CUDA probing, CPU features)
         import keras  # noqa: F401  (imports TensorFlow)
 
@@ -256,5 +262,10 @@ def print_result(result, output, report_dir):
               f"(e.g. mv {old.name} {output.name})")
 
 
-if __name__ == "__main__":
+def cli():
+    """The console command (pip install -e .): the same as running this file."""
     sys.exit(run_script(main))
+
+
+if __name__ == "__main__":
+    cli()

@@ -274,5 +274,10 @@ def _main_thread():
     return threading.current_thread() is threading.main_thread()
 
 
-if __name__ == "__main__":
+def cli():
+    """The console command (pip install -e .): the same as running this file."""
     sys.exit(run_script(main))
+
+
+if __name__ == "__main__":
+    cli()

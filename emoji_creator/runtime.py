@@ -14,6 +14,7 @@ file (NAME.h5.litert, checked by hash), or a traced TensorFlow function.
 """
 import contextlib
 import functools
+import importlib.util
 import sys
 import threading
 from pathlib import Path
@@ -257,6 +258,16 @@ def check_probabilities(predict, path):
                         f"retrain with 'python train.py' or restore emotion_model.h5 from git")
 
 
+TRAIN_INSTALL = "pip install -e '.[train]' (or pip install -r requirements.txt)"
+
+
+def need_training_install(what):
+    """UserError naming what to install when TensorFlow and Keras are needed and this is the light
+    install (the window and the overlay run without them, on the compiled model)."""
+    if importlib.util.find_spec("keras") is None or importlib.util.find_spec("tensorflow") is None:
+        raise UserError(f"{what} needs TensorFlow and Keras, which this install leaves out: {TRAIN_INSTALL}")
+
+
 def load_live_model(model_path, quiet=False):
     """(predict, class_names) for the live loop, from the LiteRT cache when it is current.
 
@@ -272,6 +283,8 @@ def load_live_model(model_path, quiet=False):
     odd_cache = kind(cache) not in ("missing", "file")  # a FIFO or a folder in its place: leave it alone
     found = None if odd_cache else read_cache(cache, model_hash)
     if found is None:
+        need_training_install(f"compiling {model_path.name} for the live loop (its compiled copy "
+                              f"{cache.name} is missing or made for another model)")
         if not quiet:
             print(f"note: compiling {model_path.name} for the live loop (once per model file; "
                   f"this start takes longer)", file=sys.stderr)
