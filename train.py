@@ -186,6 +186,7 @@ def main(argv=None):
         if claimed is not None:
             release_folder(claimed)
     print_result(result, output, report_dir)
+    print(left_behind(result, ckpt, report_dir))
     return 0
 
 
@@ -260,6 +261,15 @@ def print_result(result, output, report_dir):
         old = Path(result["replaced_model_kept_as"])
         print(f"the model it replaced is kept as {old}: to go back, rename it to {output.name} "
               f"(e.g. mv {old.name} {output.name})")
+
+
+def left_behind(result, ckpt, report_dir):
+    """One line naming what the run left besides the model, and how to remove what is no longer wanted."""
+    kept = [f"the old model {printable(result['replaced_model_kept_as'])}"] if result.get("replaced_model_kept_as") else []
+    kept += [f"its checkpoints in {printable(ckpt.path)} (for --resume --epochs N)", f"the report in {printable(report_dir)}"]
+    remove = " ".join(printable(p) for p in ([result["replaced_model_kept_as"]] if kept[0].startswith("the old") else [])
+                      + [ckpt.path])
+    return f"left: {'; '.join(kept)}. Not wanted any more? rm -r {remove}"
 
 
 def cli():

@@ -56,10 +56,10 @@ def write_report(report_dir, result, history, class_names=CLASSES):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     for key, label in (("loss", "train"), ("val_loss", "validation")):
         if history.get(key):
-            ax1.plot(epochs, history[key], label=label)
+            ax1.plot(epochs, history[key], marker="o", markersize=3, label=label)  # one epoch: a dot
     for key, label in (("accuracy", "train"), ("val_accuracy", "validation")):
         if history.get(key):
-            ax2.plot(epochs, history[key], label=label)
+            ax2.plot(epochs, history[key], marker="o", markersize=3, label=label)
     ax1.set_title("loss")
     ax2.set_title("accuracy")
     for ax in (ax1, ax2):

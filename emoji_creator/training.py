@@ -12,6 +12,7 @@ runtime.py), saves it (model_file.py) and writes the report (report.py).
 """
 import hashlib
 import math
+import sys
 import time
 from dataclasses import replace
 
@@ -103,24 +104,32 @@ def timing_callback(recipe, steps, val_images, epochs_left, faster=None):
                 self.revised = now - self.began + (epochs_left - 2) * (now - self.epoch_began)
                 if abs(self.revised - self.estimate) > 0.05 * self.estimate:
                     done = time.strftime("%H:%M", time.localtime(time.time() + self.revised - (now - self.began)))
-                    print(f"\ntiming: a whole epoch takes {now - self.epoch_began:.0f} s with its validation "
-                          f"and checkpoint, so the {epochs_left} epochs should take about {minutes(self.revised)} "
-                          f"(done about {done})", flush=True)
+                    say(f"timing: a whole epoch takes {now - self.epoch_began:.0f} s with its validation "
+                        f"and checkpoint, so the {epochs_left} epochs should take about {minutes(self.revised)} "
+                        f"(done about {done})")
 
         def report(self, images_per_second, per_epoch, spent):
             self.images_per_second, self.estimate = images_per_second, epochs_left * per_epoch
             done = time.strftime("%H:%M", time.localtime(time.time() + self.estimate - spent))
-            print(f"\ntiming: {images_per_second:.0f} images/s on this machine, so {epochs_left} epoch(s) "
-                  f"should take about {minutes(self.estimate)} (done about {done})", flush=True)
+            say(f"timing: {images_per_second:.0f} images/s on this machine, so {epochs_left} epoch(s) "
+                f"should take about {minutes(self.estimate)} (done about {done})")
             if self.estimate > 3600 and faster:
-                print(f"that is over an hour on this machine: {faster}", flush=True)
+                say(f"that is over an hour on this machine: {faster}")
 
     return Timing()
 
 
 def minutes(seconds):
-    """'14 min' or '2.5 h', for the timing lines."""
+    """'40 s', '14 min' or '2.5 h', for the timing lines: never '0 min'."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
     return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def say(line):
+    """A timing line beside Keras's progress bar: in a terminal the bar's unfinished line is cleared
+    first (the bar redraws itself below), so neither cuts into the other."""
+    print(("\r\033[K" if sys.stdout.isatty() else "\n") + line, flush=True)
 
 
 def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None,

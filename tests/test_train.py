@@ -442,3 +442,13 @@ def test_flip_and_crop_moves_whole_faces():
                     for src in (orig, orig[:, ::-1]) for dy in range(-4, 5) for dx in range(-4, 5))
         assert found
     assert (np.abs(out - x).mean(axis=(1, 2, 3)) > 1).mean() > 0.7  # nearly every face changed
+
+def test_the_training_terminal_never_says_0_minutes_and_names_what_a_run_left(tmp_path):
+    from emoji_creator.checkpoints import CheckpointDir
+    from emoji_creator.training import minutes
+
+    assert minutes(3) == "3 s" and minutes(0.2) == "1 s" and minutes(600) == "10 min" and minutes(7200) == "2.0 h"
+    line = train.left_behind({"replaced_model_kept_as": str(tmp_path / "m.before-1.h5")},
+                             CheckpointDir(tmp_path / "ckpt"), tmp_path / "report")
+    assert line.startswith("left: the old model") and "rm -r" in line and str(tmp_path / "ckpt") in line
+    assert "old model" not in train.left_behind({}, CheckpointDir(tmp_path / "ckpt"), tmp_path / "report")
