@@ -266,7 +266,7 @@ def finish_recording(video, status):
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return "", 2
-    return f"; recorded {path} ({video.frames} frames)", status
+    return f"; recorded {path} ({video.frames} frames, {video.codec})", status
 
 
 def _main_thread():

@@ -10,6 +10,7 @@ hard-linked to that name when it is whole: the link fails rather than replace
 a file, so nothing is overwritten, and a crash leaves no half file under a
 final name (a leftover `.recording-*` is cleaned up at the next start).
 """
+import contextlib
 import errno
 import os
 import queue
@@ -17,6 +18,7 @@ import shutil
 import tempfile
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -92,8 +94,9 @@ def _drop(path):
 
 
 class VideoFile:
-    """An MP4 (or MJPG .avi) written frame by frame to a temporary name; finish() gives it its own
-    name. Frames of another size are fitted into the first one's."""
+    """An MP4 (H.264 through PyAV, or OpenCV's MPEG-4 Part 2 where PyAV is missing) or an MJPG .avi,
+    written frame by frame to a temporary name; finish() gives it its own name. Frames of another size
+    are fitted into the first one's. `codec` says which was written."""
 
     def __init__(self, path, fps, size, elsewhere="pick another --record path"):
         self.path, self.elsewhere = Path(path), elsewhere
@@ -104,23 +107,62 @@ class VideoFile:
         self.fps = float(fps)
         check_recordable(self.path.parent, elsewhere)
         self.tmp = _temp(self.path.parent, suffix, elsewhere)
+        self.frames, self.writer, self.container = 0, None, None
+        if suffix == ".mp4" and self._open_h264():
+            return
+        self.codec = "MPEG-4 Part 2" if suffix == ".mp4" else "MJPG"
         self.writer = cv2.VideoWriter(self.tmp, cv2.VideoWriter_fourcc(*CODECS[suffix]), self.fps, self.size)
-        self.frames = 0
         if not self.writer.isOpened():
             self.abort()
             raise UserError(f"OpenCV cannot write {suffix} video into {printable(self.path.parent)}"
                             + (": try an .avi name" if suffix != ".avi" else f"; {elsewhere}"))
 
+    def _open_h264(self):
+        """H.264 through PyAV's own FFmpeg (libx264): the MP4 every browser and phone plays. False where
+        PyAV is not installed or cannot open the file (OpenCV's mp4v is the fallback)."""
+        try:
+            import av  # here: only a recording needs it (and the light install may leave it out)
+
+            self.container = av.open(self.tmp, mode="w", format="mp4")
+            self.stream = self.container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(1001))
+            self.stream.width, self.stream.height = self.size
+            self.stream.pix_fmt = "yuv420p"  # the one every player decodes
+            self.stream.options = {"preset": "veryfast", "crf": "23"}  # cheap enough beside the live loop
+            self.frame_type = av.VideoFrame
+        except Exception:  # no PyAV, or its encoder refused: OpenCV's writer instead
+            self._close_container()
+            return False
+        self.codec = "H.264"
+        return True
+
     def write(self, frame, times=1):
         frame = fit_into(frame, self.size)
         for _ in range(times):
-            self.writer.write(frame)
-        self.frames += times
+            if self.container is not None:
+                picture = self.frame_type.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+                picture.pts = self.frames
+                for packet in self.stream.encode(picture):
+                    self.container.mux(packet)
+            else:
+                self.writer.write(frame)
+            self.frames += 1
+
+    def _close_container(self):
+        if self.container is not None:
+            with contextlib.suppress(Exception):
+                self.container.close()
+            self.container = None
 
     def finish(self):
         """Close the file and give it its name; returns that Path. UserError when it is not whole."""
-        self.writer.release()
         try:
+            if self.container is not None:
+                for packet in self.stream.encode():  # the frames the encoder still holds
+                    self.container.mux(packet)
+                self.container.close()
+                self.container = None
+            if self.writer is not None:
+                self.writer.release()
             if not self.frames:
                 raise UserError("nothing was recorded: no frame was shown")
             cap = cv2.VideoCapture(self.tmp)
@@ -130,11 +172,17 @@ class VideoFile:
                 raise UserError(f"the recording could not be written whole ({got} of {self.frames} frames): "
                                 f"{advice(OSError(28, 'full'), self.elsewhere)}")
             return link_new(self.tmp, self.path, self.elsewhere)
+        except OSError as exc:  # PyAV's write onto a full disk
+            raise UserError(f"the recording could not be written ({exc.strerror or exc}): "
+                            f"{advice(exc, self.elsewhere)}") from None
         finally:
+            self._close_container()
             _drop(self.tmp)
 
     def abort(self):
-        self.writer.release()
+        self._close_container()
+        if self.writer is not None:
+            self.writer.release()
         _drop(self.tmp)
 
 
@@ -151,7 +199,10 @@ class GifFrames:
             h, w = frame.shape[:2]
             s = min(1.0, GIF_WIDTH / w)
             small = cv2.resize(frame, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-            self.frames.append(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+            # Quantized now, in the recorder's thread while it records: at Stop only the file is left to
+            # write (quantizing all at the end kept the user waiting seconds).
+            self.frames.append(Image.fromarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB)).quantize(
+                256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE))
             self.next_at += self.every
         self.seen += 1
 
@@ -163,7 +214,7 @@ class GifFrames:
 
         tmp = _temp(Path(path).parent, ".gif", elsewhere)
         try:
-            images = [Image.fromarray(f) for f in self.frames]
+            images = self.frames
             images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], loop=0,
                            duration=round(1000 / GIF_FPS))
             return link_new(tmp, path, elsewhere)

@@ -239,3 +239,29 @@ def test_the_demo_without_the_data_set_lasts_20_seconds_of_several_mouths(tmp_pa
     out = tmp_path / "demo.avi"
     assert clip.main([str(out)]) == 0
     assert frames_of(out)[0] == 30 and "--loop" in capsys.readouterr().out
+
+
+def test_a_recording_is_h264_from_its_first_frame_and_its_gif_is_done_soon_after_stop(app_for, tmp_path):
+    """The MP4 every browser and phone plays (H.264, read back by OpenCV), and the GIF written while
+    recording, so Stop leaves only the file to write."""
+    from emoji_creator.clip import write_clip
+    from conftest import shipped_faces
+
+    demo = tmp_path / "demo.avi"
+    write_clip(demo, shipped_faces(7), hold=30)  # 210 frames of a face, 7 s
+    root, app = app_for("--source", str(demo), "--max-fps", "30")
+    pump(root, lambda: app.flow.faces)
+    app.act("record")
+    settle(root, 3.0)
+    app.act("record")
+    stopped = time.perf_counter()
+    pump(root, lambda: app.shutter.recording.recordings)
+    took = time.perf_counter() - stopped
+    mp4 = app.shutter.recording.recordings[0]
+    cap = cv2.VideoCapture(str(mp4))
+    fourcc = int(cap.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode("ascii", "replace").lower()
+    ok, first = cap.read()
+    cap.release()
+    assert fourcc in ("h264", "avc1") and ok and first.shape == (480, 640, 3)
+    assert mp4.with_suffix(".gif").is_file() and took < 2.0, took
+    assert "recorded" in app.status_line.label.cget("text") and "pip install av" not in app.status_line.label.cget("text")

@@ -132,7 +132,11 @@ class Shutter:
         if rec.first is not None:
             self.view.strip.add(mp4, Image.fromarray(cv2.cvtColor(rec.first, cv2.COLOR_BGR2RGB)), video=True)
         cut = f" (its first {GIF_SECONDS} s)" if gif and rec.gif.cut else ""
-        self.view.say(f"recorded {mp4.name}" + (f" and {gif.name}{cut}" if gif else "") + f" in {mp4.parent}")
+        codec = rec.video.codec if rec.video is not None else "H.264"
+        fallback = "" if codec == "H.264" else (f"; written as {codec}, which some players refuse: "
+                                                f"pip install av for H.264")
+        self.view.say(f"recorded {mp4.name}" + (f" and {gif.name}{cut}" if gif else "") + f" in {mp4.parent}"
+                      + fallback)
 
     # -- on every tick ----------------------------------------------------------
     def tick(self):
