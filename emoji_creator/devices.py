@@ -16,6 +16,8 @@ import argparse
 import contextlib
 import os
 
+import numpy as np
+
 from . import UserError
 from .runtime import keras_backend
 
@@ -54,9 +56,12 @@ def devices_arg(text):
 class Plan:
     """Where a run trains: one device (no distribution), or several (strategy or distribution set)."""
 
-    def __init__(self, backend, kind, devices, batch_size, strategy=None):
+    def __init__(self, backend, kind, devices, batch_size, strategy=None, process=(0, 1)):
         self.backend, self.kind, self.devices, self.batch_size = backend, kind, devices, batch_size
         self.strategy = strategy  # TensorFlow's MirroredStrategy, or "DataParallel" (JAX's is global)
+        # (this process's index, how many): several processes (machines) feed one model, each its own
+        # share of every batch (shard_rows)
+        self.process = process
 
     @property
     def count(self):
@@ -88,7 +93,8 @@ class Plan:
         name = {1: "one device"}.get(self.count) or (
             "MirroredStrategy" if self.backend == "tensorflow" else "DataParallel")
         return {"backend": self.backend, "kind": self.kind, "count": self.count, "strategy": name,
-                "replicas": self.count, "per_device_batch": self.batch_size // self.count}
+                "replicas": self.count, "per_device_batch": self.batch_size // self.count,
+                "processes": self.process[1]}
 
     def __str__(self):
         if self.count == 1:
@@ -107,8 +113,11 @@ def join_cluster(backend):
     if backend != "jax":
         raise UserError("training over several machines needs the JAX backend (KERAS_BACKEND=jax): TensorFlow's "
                         "multi-worker strategy does not work with Keras 3; unset KERAS_DISTRIBUTION_NUM_PROCESSES")
+    import jax  # here: only a JAX run gets here
     import keras  # here: TensorFlow's import costs seconds
 
+    # CPU processes exchange gradients over Gloo (JAX's default has no cross-process CPU collectives).
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
     keras.distribution.initialize()
 
 
@@ -138,7 +147,29 @@ def plan_devices(spec, batch_size):
         import tensorflow as tf  # here: TensorFlow's import costs seconds
 
         return Plan(backend, kind, devices, batch_size, tf.distribute.MirroredStrategy(devices=devices))
+    import jax  # here: only a JAX run gets here
     import keras  # here: TensorFlow's import costs seconds
 
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-    return Plan(backend, kind, devices, batch_size, "DataParallel")
+    distribution = keras.distribution.DataParallel(devices=devices)
+    process = (jax.process_index(), jax.process_count())
+    if process[1] > 1:
+        if batch_size % (process[1] * (n // process[1] or 1)):
+            raise UserError(f"--batch-size {batch_size} does not split over {process[1]} processes' devices: pass "
+                            f"a multiple of {n}")
+        distribution.auto_shard_dataset = False  # each process feeds its own share of every batch (shard_rows)
+    keras.distribution.set_distribution(distribution)
+    return Plan(backend, kind, devices, batch_size, "DataParallel", process)
+
+
+def shard_rows(count, batch, process):
+    """The rows of `count` a process feeds when several feed one model: its share of every batch of
+    `batch` rows (process = (index, how many)); a last batch that does not split evenly is left out."""
+    index, n = process
+    share = batch // n
+    full = count // batch * batch
+    rows = np.arange(full).reshape(-1, n, share)[:, index].reshape(-1)
+    tail = count - full
+    if tail >= n:  # the last, smaller batch, split as evenly as it goes
+        part = tail // n
+        rows = np.concatenate([rows, full + index * part + np.arange(part)])
+    return rows

@@ -20,15 +20,16 @@ def shift_pixels(shift, size=48):
     return int(round(shift * size))
 
 
-def training_stream(x, y, recipe, seed, class_weight=None):
+def training_stream(x, y, recipe, seed, class_weight=None, process=(0, 1)):
     """The training batches (a PortableStream): shuffled, augmented and erased as the recipe
-    says, weighted by class_weight (as sample weights); `seed` seeds the whole stream.
+    says, weighted by class_weight (as sample weights); `seed` seeds the whole stream. process:
+    (index, how many) when several processes feed one model: each gives its share of every batch.
 
     One pipeline for every Keras backend: NumPy and OpenCV in worker threads. It
     keeps up with the tf.data pipeline it replaced, in images a second and in
     accuracy (reports/pipeline_numpy_1337 beside reports/fast_votes_1337).
     """
-    return PortableStream(x, y, recipe, seed, class_weight)
+    return PortableStream(x, y, recipe, seed, class_weight, process=process)
 
 
 VALIDATION_BATCH = 256
@@ -54,9 +55,10 @@ def _portable_stream_class():
         not depend on which worker thread makes which batch, and a seed replays it.
         """
 
-        def __init__(self, x, y, recipe, seed, class_weight=None, workers=8):
+        def __init__(self, x, y, recipe, seed, class_weight=None, workers=8, process=(0, 1)):
             super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
             self.x, self.y, self.recipe, self.seed, self.epoch = x, y, recipe, seed, 0
+            self.process = process
             self.onehot = np.eye(len(CLASSES), dtype=np.float32)
             self.weight = None
             if class_weight:
@@ -87,9 +89,13 @@ def _portable_stream_class():
                     images = erase_numpy(images, self.recipe.erasing, rng)
             soft = labels.ndim == 2  # distillation: target probabilities, not class numbers
             batch = (images.astype(np.float32), labels.astype(np.float32) if soft else self.onehot[labels])
-            if self.weight is None:
-                return batch
-            return batch + (self.weight[labels.argmax(axis=1) if soft else labels],)
+            if self.weight is not None:
+                batch += (self.weight[labels.argmax(axis=1) if soft else labels],)
+            index, n = self.process
+            if n > 1:  # the whole batch is made as on one process (the same draws), then this one's share
+                share = len(idx) // n
+                batch = tuple(part[index * share:(index + 1) * share] for part in batch)
+            return batch
 
     return PortableStream
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import CLASSES, UserError
 from .checkpoints import CheckpointDir, checkpoint_callback, mark_finished
 from .data import class_weights, hold_out_mask
-from .devices import plan_devices
+from .devices import plan_devices, shard_rows
 from .evaluation import evaluate, keep
 from .files import replacing
 from .model_file import load_emotion_model, load_model_of_our_classes, save_model
@@ -173,8 +173,11 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     started = {"at": time.time(), "before": before}
     timing = timing_callback(recipe, steps, len(x_val), recipe.epochs - initial_epoch, faster)
     if initial_epoch < recipe.epochs:
-        model.fit(training_stream(x_tr, goal, recipe, stream_seed, class_weight=cw),
-                  validation_data=validation_stream(x_val, val_truth), validation_batch_size=VALIDATION_BATCH,
+        # Several processes (machines) feed one model: each its share of every batch, validation too.
+        val = shard_rows(len(x_val), VALIDATION_BATCH, plan.process) if plan.process[1] > 1 else slice(None)
+        model.fit(training_stream(x_tr, goal, recipe, stream_seed, class_weight=cw, process=plan.process),
+                  validation_data=validation_stream(x_val[val], val_truth[val]),
+                  validation_batch_size=VALIDATION_BATCH // plan.process[1],
                   epochs=recipe.epochs, initial_epoch=initial_epoch, verbose=verbose,
                   shuffle=False,  # the stream shuffles (and weighs its samples) itself
                   callbacks=[timing, checkpoint_callback(ckpt, recipe, history, best, started, data_name,

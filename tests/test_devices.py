@@ -89,3 +89,40 @@ def test_jax_two_devices_match_one_device(tiny_data, tmp_path):
         "backend": "jax", "kind": "CPU", "count": 2, "strategy": "DataParallel", "replicas": 2, "per_device_batch": 8}
     loss1, loss2 = one["history"]["loss"][0], two["history"]["loss"][0]
     assert abs(loss2 - loss1) <= TOLERANCE["jax"] * loss1, (loss1, loss2)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_train_one_model_on_jax(tiny_data, tmp_path):
+    """docs/training.md's several-machine recipe, run on this machine: two train.py processes joined by
+    keras.distribution.initialize (a coordinator on the loopback address, Gloo for CPU collectives),
+    each with one device, train one model; its first epoch's loss is a one-process run's within 1%."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "jax"}
+    one = tmp_path / "one"
+    single = subprocess.run([sys.executable, str(ROOT / "train.py"), *args(tiny_data, one)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert single.returncode == 0, single.stderr[-3000:]
+    cluster = {**env, "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+               "KERAS_DISTRIBUTION_JOB_ADDRESSES": f"127.0.0.1:{free_port()},127.0.0.1:{free_port()}"}
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), *args(tiny_data, tmp_path / f"p{i}", "--devices",
+                                                                             "all")],
+                              cwd=ROOT, env={**cluster, "KERAS_DISTRIBUTION_PROCESS_ID": str(i)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    try:
+        outs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-3000:]
+    base = report(one / "report")["history"]["loss"][0]
+    for i in range(2):
+        joined = report(tmp_path / f"p{i}" / "report")
+        assert joined["devices"]["processes"] == 2 and joined["devices"]["count"] == 2
+        assert abs(joined["history"]["loss"][0] - base) / base < 0.01, (joined["history"]["loss"][0], base)
