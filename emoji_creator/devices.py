@@ -92,9 +92,9 @@ class Plan:
     def describe(self):
         name = {1: "one device"}.get(self.count) or (
             "MirroredStrategy" if self.backend == "tensorflow" else "DataParallel")
-        return {"backend": self.backend, "kind": self.kind, "count": self.count, "strategy": name,
-                "replicas": self.count, "per_device_batch": self.batch_size // self.count,
-                "processes": self.process[1]}
+        described = {"backend": self.backend, "kind": self.kind, "count": self.count, "strategy": name,
+                     "replicas": self.count, "per_device_batch": self.batch_size // self.count}
+        return described if self.process[1] == 1 else {**described, "processes": self.process[1]}
 
     def __str__(self):
         if self.count == 1:
