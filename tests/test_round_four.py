@@ -32,7 +32,7 @@ from emoji_creator.sources import FrameSource
 
 TRAIN = ["--epochs", "1", "--batch-size", "16"]
 BAD_NAME = os.fsdecode(b"caf\xe9-\xff")  # not valid UTF-8: OpenCV's C++ path calls crash on it
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def one_error(capsys):
@@ -309,7 +309,7 @@ def test_17_the_window_ends_with_143_on_sigterm(display, trained_model, clip, tm
     proc = subprocess.Popen([sys.executable, str(ROOT / "gui.py"), "--source", str(clip), "--loop", "--model",
                              str(trained_model), "--save-dir", str(tmp_path / "save"), "--detector", "yunet"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(8)
+    time.sleep(5)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143 and "Traceback" not in err, err
