@@ -44,7 +44,7 @@ class Flow:
             self.player.release()
             why = str(exc).rstrip(".")
             self.view.say(f"{why}{'' if why.endswith(('?', '!')) else '.'} Click 'Open file…' to play a video or "
-                     f"an image instead.", error=True)
+                          f"an image instead.", error=True)
             self._clear("No camera" if str(spec).isdigit() else "No source")
             self.source_gone()
             return
@@ -52,7 +52,7 @@ class Flow:
         if not again:
             # A selfie view for a camera (as remembered), a file as it was filmed, unless --mirror says.
             self.view.controls.mirror_on.set(self.mirror if self.mirror is not None else source.is_camera
-                                        and (self.settings is None or self.settings.get("mirror", True)))
+                                             and (self.settings is None or self.settings.get("mirror", True)))
             self.view.say(f"showing {source.name}")
         self.booth.event("source_opened", kind=source.kind)
         if not source.moving:
@@ -64,7 +64,7 @@ class Flow:
         if frame is None:  # every photo there was unreadable (each said on stderr)
             self._clear("Cannot read")
             self.source_gone(f"{self.player.source.name} could not be read: it is not an image that can be "
-                              f"decoded. Click 'Open file…' to pick another.", error=True)
+                             f"decoded. Click 'Open file…' to pick another.", error=True)
             return
         if self.view.controls.mirror_on.get():
             frame = cv2.flip(frame, 1)
@@ -79,14 +79,12 @@ class Flow:
     def step(self, delta):
         """→ or ←: a folder's next or previous photo."""
         frame = self.player.step(delta)
-        if frame is None:
-            source = self.player.source
-            where = "last" if delta > 0 else "first"
-            self.view.say(f"this is the {where} photo" + (f" of {len(source.images)} in the folder" if
-                                                       len(source.images or ()) > 1 else " there is") +
-                     ("" if len(source.images or ()) > 1 else ": 'Open file…' opens another"))
+        if frame is not None:
+            self._read_still(frame)
             return
-        self._read_still(frame)
+        count = len(self.player.source.images or ())
+        self.view.say(f"this is the {'last' if delta > 0 else 'first'} photo of {count} in the folder" if count > 1
+                      else "this is the only photo there is: 'Open file…' opens another")
 
     def _clear(self, text):
         """Nothing of the previous source stays on screen or in Save: the text in its place."""
@@ -127,8 +125,8 @@ class Flow:
             self.relabel_due = True
             return
         self.relabelling, self.relabel_due = True, False
-        self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, self.raw.copy(), self.drawing(),
-                             True, self.fresh or self.booth.showing is Mode.STILL)
+        self.labeller.submit(label_frame, self.pipeline, self.mask, self.class_names, self.raw.copy(),
+                             self.drawing(), True, self.fresh)
         self.wake(2)
 
     def drawing(self):
@@ -175,7 +173,7 @@ class Flow:
             self.view.say(self.showing())
             self.view.emotion.set_text("no face yet")
         if self.pending is not None:  # a file's first frame or a still, shown while the model loaded
-            self.pending = self.relabel_due = None
+            self.pending, self.relabel_due = None, False  # labelled now, with the drawing chosen meanwhile
             self.player.restart_clock()  # the wait for the model is no reason to skip ahead
             self._label_or_show(self.raw, self.fresh, repeat=True)  # raw: flipped if the mirror changed since
 
@@ -190,10 +188,12 @@ class Flow:
         if news is None or news[0] == "again":  # nothing from the camera this time; --loop began again
             return False
         what, line = news
+        if what == "ended":
+            self.source_gone(line)
+            return False
         if what == "unreadable":
             self._clear("Cannot read")
-        end = "'Open file…' plays another" if what == "ended" else "Click 'Open file…' to play a video or an image."
-        self.source_gone(line if what == "ended" else f"{line}. {end}", error=what != "ended")
+        self.source_gone(f"{line}. Click 'Open file…' to play a video or an image.", error=True)
         return False
 
     def switch_detector(self):
