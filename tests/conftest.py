@@ -211,12 +211,3 @@ def display():
     else:
         os.environ["DISPLAY"] = old
 
-
-# The slowest tests (tens of seconds each: trainings in processes of their own) go first, so the two
-# workers start them early and the suite does not end waiting on one of them.
-SLOW_FIRST = ("test_devices.py", "test_faults.py::test_interrupted_training", "test_nothing_lost.py::test_random_kills",
-              "test_hostile_inputs.py::test_full_disks", "test_hostile_inputs.py::test_sigterm")
-
-
-def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: not any(mark in item.nodeid for mark in SLOW_FIRST))
