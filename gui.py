@@ -21,11 +21,12 @@ and the pictures and recordings saved.
 """
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from emoji_creator import (DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, Terminated, UserError, fraction,
+from emoji_creator import (DEFAULT_MODEL, DEFAULT_SAVE_DIR, EMOJI_DIR, UserError, fraction,
                            quiet_libraries, run_script)
 from emoji_creator.detectors import DETECTORS, MIN_FACE, WINDOW_DETECTOR
 from emoji_creator.files import check_name, kind, printable
@@ -146,12 +147,19 @@ def main(argv=None):
     except tk.TclError as exc:
         print(f"error: cannot open a window ({exc}): run on a desktop, or under Xvfb", file=sys.stderr)
         return 2
-    status = 0
+    # Ctrl-C and SIGTERM close the window as Quit does, from its own tick: raised inside a Tk callback,
+    # an interrupt would be caught and printed by Tkinter and the window would stay open.
+    asked = []
+    handlers = {sig: signal.signal(sig, lambda signum, frame: asked.append(signum) or app.request_close())
+                for sig in (signal.SIGINT, signal.SIGTERM)} if _main_thread() else {}
     try:
         root.mainloop()
-    except KeyboardInterrupt as exc:  # Ctrl-C in the terminal: close as the Quit button does
+    except KeyboardInterrupt:  # one that came before the handlers took over
         app.close()
-        status = 143 if isinstance(exc, Terminated) else 0  # SIGTERM: closed as cleanly, said by the status
+    finally:
+        for sig, old in handlers.items():
+            signal.signal(sig, old)
+    status = 143 if signal.SIGTERM in asked else 0  # SIGTERM: closed as cleanly, said by the status
     elapsed = time.perf_counter() - app.stats.started
     if app.flow.load_error:
         print(f"error: {app.flow.load_error}", file=sys.stderr)
@@ -160,6 +168,12 @@ def main(argv=None):
     recorded = f", {len(recordings)} recording(s)" if recordings else ""
     print(f"{app.stats.frames_shown} frames shown, {saved_summary(app.save_folder.saved)}{recorded}, {elapsed:.0f} s")
     return status
+
+
+def _main_thread():
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def cli():

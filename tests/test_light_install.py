@@ -47,7 +47,7 @@ def test_the_window_runs_on_the_light_install(light, display, tmp_path):
     proc = subprocess.Popen([light, str(ROOT / "gui.py"), "--source", str(ROOT / "tests" / "faces" / "astronaut.png"),
                              "--save-dir", str(tmp_path / "save")], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(5)
+    time.sleep(8)  # the window is up and labelling (a loaded machine starts it slowly)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143 and "Traceback" not in err, err

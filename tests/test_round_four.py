@@ -309,7 +309,7 @@ def test_17_the_window_ends_with_143_on_sigterm(display, trained_model, clip, tm
     proc = subprocess.Popen([sys.executable, str(ROOT / "gui.py"), "--source", str(clip), "--loop", "--model",
                              str(trained_model), "--save-dir", str(tmp_path / "save"), "--detector", "yunet"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(5)
+    time.sleep(8)  # the window is up and labelling (a loaded machine starts it slowly)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143 and "Traceback" not in err, err

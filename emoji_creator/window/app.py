@@ -52,6 +52,7 @@ class App:
     def __init__(self, root, make_pipeline, source="0", save_dir=None, emoji_dir=EMOJI_DIR, max_fps=None,
                  detector=WINDOW_DETECTOR, every_frame=False, mirror=None, loop=False, settings=None):
         self.root, self.settings, self.after_id, self.opened_from = root, settings, None, None
+        self.close_requested = False
         self.booth, self.stats, self.labeller = Booth(), TickStats(), Labeller()
         self.player = Player(max_fps, every_frame, loop)
         self.loader = ModelLoader(make_pipeline, detector) if callable(make_pipeline) else Ready(make_pipeline)
@@ -118,6 +119,10 @@ class App:
     def closed(self):
         return self.booth.mode is Mode.CLOSED
 
+    def request_close(self):
+        """From a signal handler (Ctrl-C, SIGTERM): the next tick closes the window, as Quit does."""
+        self.close_requested = True
+
     def _remember(self, **values):
         """Keep a changed setting for the next start (a settings file that cannot be written is said once)."""
         if self.settings is not None and (problem := self.settings.remember(**values)):
@@ -133,6 +138,8 @@ class App:
         the next frame. It always comes back (at least every IDLE_MS), which also lets Ctrl-C through."""
         started = time.perf_counter()
         self.after_id = None
+        if self.close_requested:
+            return self.close()
         flow = self.flow
         flow.poll_loader()
         # A frame labelled while paused waits for the resume: a pause freezes the picture at once.
