@@ -113,6 +113,7 @@ class FrameSource:
         self.cap = self.images = self.animation = None
         self.ended, self.stalled_since, self.position = False, None, 0
         self.index = -1  # a folder: the photo shown last
+        self.read_already = None  # a single still's bytes, read when it was opened
         self.frame_count = 0  # a video's own count of its frames, when it tells
         self.path = None  # the file or folder read, if any: never to be written over
         if "://" in self.spec:
@@ -170,6 +171,8 @@ class FrameSource:
         if frame_count(data) > 1 and not (size and size[0] * size[1] > MAX_PIXELS):
             self.images, self.kind = None, ANIMATION
             self.animation = Animation(data)
+        else:
+            self.read_already = data  # the first read() decodes these bytes, not the file a second time
 
     def _open_video(self, path):
         if not utf8_name(path):  # OpenCV's C++ file calls crash on such names
@@ -218,7 +221,8 @@ class FrameSource:
         photo shown stays) at either end."""
         i = self.index + delta
         while self.images is not None and 0 <= i < len(self.images):
-            frame = decode_image(self.images[i])
+            data, self.read_already = self.read_already, None
+            frame = decode_image(self.images[i], data)
             if frame is not None:
                 self.index = self.position = i
                 self.position += 1
