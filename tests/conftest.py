@@ -211,3 +211,12 @@ def display():
     else:
         os.environ["DISPLAY"] = old
 
+
+
+def useit_with_file_limit(limit, *args):
+    """useIt.py run as a user would, in a process that may write only `limit` bytes a file (RLIMIT_FSIZE):
+    a real write failure, as on a disk that fills up. Returns the CompletedProcess."""
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); sys.path.insert(0, {str(ROOT)!r}); "
+            "import useIt; sys.exit(useIt.main(sys.argv[1:]))")
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=120)

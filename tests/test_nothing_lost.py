@@ -19,7 +19,7 @@ import pytest
 
 import train
 import useIt
-from conftest import latest_unit
+from conftest import latest_unit, useit_with_file_limit
 from emoji_creator import ROOT
 
 TRAIN = ["--epochs", "1", "--batch-size", "16"]
@@ -195,11 +195,7 @@ def test_log_write_failure_is_one_line_and_sigterm_keeps_the_tail(clip, trained_
     load_live_model(trained_model, quiet=True)  # the compiled cache exists, as after any first start
     log = tmp_path / "faces.csv"
     # A real write failure: the process may write only 300 bytes (RLIMIT_FSIZE), so the log fails mid-run.
-    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-            "resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300)); sys.path.insert(0, %r); import useIt; "
-            "sys.exit(useIt.main(sys.argv[1:]))") % str(ROOT)
-    r = subprocess.run([sys.executable, "-c", code, "--source", str(clip), "--no-window", "--model",
-                        str(trained_model), "--log", str(log)], capture_output=True, text=True, timeout=120)
+    r = useit_with_file_limit(300, "--source", clip, "--no-window", "--model", trained_model, "--log", log)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "writing the log" in r.stderr and "rows written so far are kept" in r.stderr
     # SIGTERM mid-run: the summary line is printed and every row in the log is complete.

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import gui
 import train
 import useIt
-from conftest import latest_unit
+from conftest import latest_unit, useit_with_file_limit
 from emoji_creator import ROOT, UserError
 from emoji_creator.checkpoints import CheckpointDir
 from emoji_creator.files import check_writes, fresh_folder, read_json
@@ -296,11 +296,7 @@ def test_17_a_log_whose_first_write_fails_leaves_no_empty_file(clip, trained_mod
 
     load_live_model(trained_model, quiet=True)
     log = tmp_path / "faces.csv"
-    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-            "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)); sys.path.insert(0, %r); import useIt; "
-            "sys.exit(useIt.main(sys.argv[1:]))") % str(ROOT)
-    run = subprocess.run([sys.executable, "-c", code, "--source", str(clip), "--no-window", "--model",
-                          str(trained_model), "--log", str(log)], capture_output=True, text=True, timeout=120)
+    run = useit_with_file_limit(0, "--source", clip, "--no-window", "--model", trained_model, "--log", log)
     assert run.returncode == 2 and "Traceback" not in run.stderr and not log.exists(), run.stderr
 
 
