@@ -47,7 +47,7 @@ from emoji_creator.data import check_data, load_dataset
 from emoji_creator.devices import devices_arg, plan_devices
 from emoji_creator.files import (check_place, check_writes, fresh_folder, identity, inside, kind, printable,
                                  release_folder, same_file, write_failed)
-from emoji_creator.recipes import RECIPES, recipe_from
+from emoji_creator.recipes import MIXINGS, RECIPES, recipe_from
 from emoji_creator.runtime import need_training_install
 from emoji_creator.training import train
 from emoji_creator.votes import attach_votes, votes_beside
@@ -102,7 +102,7 @@ def parse_args(argv=None):
                         "found), their majority as a hard label, a 50/50 'mix' with FER2013's label, or "
                         "FER2013's single label ('fer2013', the default without votes)")
     g_data.add_argument("--holdout", type=float, metavar="SHARE",
-                   help="validate on this share of the training images (each class alike, picked by --seed), "
+                   help="validate on this share of the training images (each class alike, the same ones for every --seed), "
                         "held out from training, so settings can be chosen without looking at the test score "
                         "(default: 0, the data's own split: test/ for a folder, PublicTest for fer2013.csv)")
     g_recipe = p.add_argument_group("recipe", "how it trains")
@@ -118,6 +118,12 @@ def parse_args(argv=None):
     g_recipe.add_argument("--batch-size", type=int, help="batch size (default: the recipe's: 128 fast, 64 others)")
     g_recipe.add_argument("--erasing", type=float, metavar="P",
                    help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 fast)")
+    g_recipe.add_argument("--mixing", choices=MIXINGS,
+                   help="blend pairs of training faces and their targets in half the batches: 'mixup' (whole "
+                        "faces), 'cutmix' (a patch of one pasted on the other) or 'none' (default: the recipe's)")
+    g_recipe.add_argument("--class-weights", type=float, metavar="POWER", dest="class_weight_power",
+                   help="weight each class by (largest class / its size) ** POWER, so the rare ones count more "
+                        "(default: the recipe's: 0 fast, 0.3 plus, 0.5 wide; 0 disables)")
     g_recipe.add_argument("--seed", type=seed_value, help="random seed: weights, shuffle, augmentation (default: 1337)")
     g_recipe.add_argument("--devices", type=devices_arg, metavar="N|all",
                    help="train data-parallel on N devices (GPUs, else CPU devices), or all: each takes an equal "

@@ -283,9 +283,11 @@ def check_resume(args, ckpt):
 def changed_options(args, state, saved):
     """The options that would change a run's recipe, teacher or data, as the message names them."""
 
-    changed = [f"--{name.replace('_', '-')} {given} (the run has {saved.get(name)})"
+    flags = {"class_weight_power": "class-weights"}
+    changed = [f"--{flags.get(name, name.replace('_', '-'))} {given} (the run has {saved.get(name)})"
                for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),
-                                   ("holdout", args.holdout))
+                                   ("holdout", args.holdout), ("mixing", args.mixing),
+                                   ("class_weight_power", args.class_weight_power))
                if given is not None and saved.get(name) is not None and given != saved.get(name)]
     # The run learns from the teacher's answers kept at its start; another teacher or share would be ignored.
     share = (saved.get("distill") or 0.0) if saved.get("teacher") else 0.0

@@ -249,7 +249,10 @@ def class_weights(labels, power=0.5):
     return {i: float(v) for i, v in enumerate(w)}
 
 
-def hold_out_mask(y, share, seed):
+HOLDOUT_SEED = 1337  # train.py's --holdout: one split for every run, whatever its --seed
+
+
+def hold_out_mask(y, share, seed=HOLDOUT_SEED):
     """True for the images held out: `share` of each class, picked by `seed`, so the same seed
     always holds out the same images (a resumed run too)."""
     rng = np.random.default_rng(seed)

@@ -91,6 +91,10 @@ def _portable_stream_class():
             batch = (images.astype(np.float32), labels.astype(np.float32) if soft else self.onehot[labels])
             if self.weight is not None:
                 batch += (self.weight[labels.argmax(axis=1) if soft else labels],)
+            if getattr(self.recipe, "mixing", "none") != "none" and len(idx) > 1:
+                rng = np.random.default_rng([self.seed, self.epoch, index, 1])
+                if rng.random() < 0.5:  # half the batches: the net still sees whole, unblended faces
+                    batch = mix_batch(batch, self.recipe.mixing, rng)
             index, n = self.process
             if n > 1:  # the whole batch is made as on one process (the same draws), then this one's share
                 share = len(idx) // n
@@ -102,6 +106,27 @@ def _portable_stream_class():
 
 def PortableStream(*args, **kwargs):  # noqa: N802 (a class, built on first use: keras loads lazily)
     return _portable_stream_class()(*args, **kwargs)
+
+
+def mix_batch(batch, kind, rng, alpha=1.0):
+    """Each face blended with another of the batch, and its target (and weight) in the same proportion:
+    "mixup" blends whole faces, "cutmix" pastes a random rectangle of the other face (its share of
+    the area is the other's share of the target)."""
+
+    images, targets = batch[0], batch[1]
+    b, h, w = images.shape[:3]
+    other = rng.permutation(b)
+    lam = float(rng.beta(alpha, alpha))
+    images = images.copy()
+    if kind == "mixup":
+        images = lam * images + (1.0 - lam) * images[other]
+    else:
+        ch, cw = int(round(h * math.sqrt(1 - lam))), int(round(w * math.sqrt(1 - lam)))
+        y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        images[:, y0:y0 + ch, x0:x0 + cw] = images[other, y0:y0 + ch, x0:x0 + cw]
+        lam = 1.0 - ch * cw / (h * w)
+    return (images, lam * targets + (1.0 - lam) * targets[other]) + tuple(
+        lam * part + (1.0 - lam) * part[other] for part in batch[2:])
 
 
 def augment_numpy(images, rng, shift=0.08, zoom=0.08):

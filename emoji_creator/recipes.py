@@ -30,6 +30,7 @@ class Recipe:
     shift: float = 0.08  # largest shift, as a fraction of the side
     erasing: float = 0.5  # chance per image of one random rectangle replaced by noise (0 disables)
     class_weight_power: float = 0.5  # 0 disables class weights
+    mixing: str = "none"  # "mixup" or "cutmix": half the batches blend pairs of faces and their targets
     seed: int = 1337
     teacher: str = ""  # distillation: the model file whose answers the net also learns from ("" = none)
     distill: float = 0.0  # the teacher's share of each target (the true label has the rest)
@@ -74,6 +75,7 @@ RECIPES = {
 }
 
 
+MIXINGS = ("none", "mixup", "cutmix")
 MAX_BATCH = 65536  # larger batches overflow TensorFlow's shapes long before they would fit in memory
 
 
@@ -82,10 +84,13 @@ def recipe_from(args):
     against its range and every option that needs another named (UserError says which)."""
 
     recipe = RECIPES[args.model]
-    changes = {name: getattr(args, name) for name in ("epochs", "batch_size", "erasing", "seed", "holdout")}
+    changes = {name: getattr(args, name) for name in ("epochs", "batch_size", "erasing", "seed", "holdout",
+                                                          "mixing", "class_weight_power")}
     recipe = replace(recipe, **{k: v for k, v in changes.items() if v is not None})
     if not (1 <= recipe.epochs <= 100_000 and 1 <= recipe.batch_size <= MAX_BATCH and 0 <= recipe.erasing <= 1):
         raise UserError(f"--epochs must be 1 to 100000, --batch-size 1 to {MAX_BATCH}, --erasing between 0 and 1")
+    if not 0 <= recipe.class_weight_power <= 2:
+        raise UserError("--class-weights is a power from 0 (no weights) to 2 (e.g. 0.5: square-root weights)")
     if not 0 <= recipe.holdout <= 0.5:
         raise UserError("--holdout is the share of training images to validate on: 0 to 0.5 (e.g. 0.1)")
     for option, given, fix in (("--teacher", args.teacher, "name a model file (.h5)"),

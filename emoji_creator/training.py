@@ -20,7 +20,7 @@ import numpy as np
 
 from . import CLASSES, UserError
 from .checkpoints import CheckpointDir, checkpoint_callback, mark_finished
-from .data import class_weights, hold_out_mask
+from .data import HOLDOUT_SEED, class_weights, hold_out_mask
 from .devices import plan_devices, shard_rows
 from .evaluation import evaluate, keep
 from .files import replacing
@@ -320,7 +320,8 @@ def split_data(data, recipe):
     out = {name: data[name] + (votes.get(name),) for name in ("train", "val", "test")}
     if recipe.holdout:
         x, y, v = out["train"]
-        held = hold_out_mask(y, recipe.holdout, recipe.seed)
+        # One split for every seed: runs of different seeds are compared, and ensembled, on the same faces.
+        held = hold_out_mask(y, recipe.holdout, HOLDOUT_SEED)
         check_holdout(y, held, recipe.holdout)
         out["train"] = (x[~held], y[~held], None if v is None else v[~held])
         out["val"] = (x[held], y[held], None if v is None else v[held])
