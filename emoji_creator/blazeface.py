@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from . import ROOT, FinderMissing, native_stderr_quiet
-from .boxes import EMPTY, MIN_FACE, iou_matrix, merge_nested, scale_boxes
+from .boxes import EMPTY, MIN_FACE, iou_matrix, same_face, scale_boxes
 from .yunet import YuNetDetector, confirmed
 
 BLAZEFACE_PATH = ROOT / "models" / "face_detection_back.tflite"
@@ -104,6 +104,9 @@ class BlazeFaceDetector:
     # five schedule shifts), never at both. 160 and 120 px at 0.5: the most faces kept on
     # benchmarks/live_loop.py --part tune with no box on no face (docs/history.md).
     CHECK_PXS, CHECK_SCORE = (160, 120), 0.5
+    # The coarse pass's frame, in input pixels on its longer side (of 256): a face filling a
+    # 4:3 frame's height spans 120, inside what the back-camera model finds.
+    COARSE_PX = 160
 
     def __init__(self, path=BLAZEFACE_PATH, min_face=MIN_FACE, min_score=0.7, threads=2, check=True):
         path = Path(path)
@@ -123,6 +126,11 @@ class BlazeFaceDetector:
         self.score_index, self.box_index = by_size[0]["index"], by_size[1]["index"]
         self.min_face, self.min_score = min_face, min_score
         self.shape, self.anchors, self.canvas = None, None, None
+        with native_stderr_quiet():  # a second interpreter keeps the coarse pass's 256x256 plan
+            self.coarse_interpreter = Interpreter(model_path=str(path), num_threads=threads)
+            self.coarse_interpreter.allocate_tensors()
+        self.coarse_anchors = ssd_anchors(256, 256, self.STRIDES)
+        self.coarse_canvas = np.full((256, 256, 3), -1.0, np.float32)
         # (size, YuNet for crops of that size) per check; none without it
         self.checks = [(px, YuNetDetector.crop_checker(px, self.CHECK_SCORE)) for px in self.CHECK_PXS] if check else []
 
@@ -137,8 +145,19 @@ class BlazeFaceDetector:
         pad = lambda n: max(64, -(-round(n * s) // 32) * 32)  # noqa: E731  (64: room for the coarsest grid)
         return s, pad(h), pad(w)
 
-    def __call__(self, frame, gray=None):
-        h, w = frame.shape[:2]
+    def _run(self, interpreter, canvas, anchors):
+        """BlazeFace on one prepared input: (boxes as x0, y0, x1, y1 in input pixels, scores)."""
+        ih, iw = canvas.shape[:2]
+        interpreter.set_tensor(self.input_index, canvas[None])
+        interpreter.invoke()
+        boxes, scores = decode(interpreter.get_tensor(self.box_index)[0], interpreter.get_tensor(self.score_index)[0],
+                               anchors, (ih, iw), self.min_score)
+        boxes, scores = weighted_nms(boxes, scores)
+        return boxes * [iw, ih, iw, ih], scores
+
+    def _fine(self, rgb):
+        """The pass for faces of every size up to a third of the frame, on an input sized to it."""
+        h, w = rgb.shape[:2]
         s, ih, iw = self.input_size(h, w)
         if (ih, iw) != self.shape:  # a new frame size: re-plan once, not per frame
             self.interpreter.resize_tensor_input(self.input_index, [1, ih, iw, 3])
@@ -148,23 +167,43 @@ class BlazeFaceDetector:
             self.canvas = np.full((ih, iw, 3), -1.0, np.float32)
             self.shape = (ih, iw)
         sw, sh = min(iw, max(1, round(w * s))), min(ih, max(1, round(h * s)))
-        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
         small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA) if s < 1 else rgb[:sh, :sw]
         # The model takes -1..1; the padding right and below stays -1 (black).
         self.canvas[:sh, :sw] = small * (2 / 255.0) - 1
-        self.interpreter.set_tensor(self.input_index, self.canvas[None])
-        self.interpreter.invoke()
-        boxes, scores = decode(self.interpreter.get_tensor(self.box_index)[0],
-                               self.interpreter.get_tensor(self.score_index)[0], self.anchors, self.shape,
-                               self.min_score)
-        boxes, scores = weighted_nms(boxes, scores)
-        if len(boxes) == 0:
+        boxes, scores = self._run(self.interpreter, self.canvas, self.anchors)
+        return boxes / s, scores
+
+    def _coarse(self, rgb):
+        """The pass for close-ups: the whole frame shrunk to COARSE_PX on its longer side in the
+        middle of the model's own 256x256 input, black around it. The back-camera model is made
+        for faces far away: on a face filling the frame it boxes an eye or a cheek, or nothing;
+        shrunk, the same face is one it knows."""
+        h, w = rgb.shape[:2]
+        s = self.COARSE_PX / max(h, w)
+        sw, sh = max(1, round(w * s)), max(1, round(h * s))
+        ox, oy = (256 - sw) // 2, (256 - sh) // 2
+        self.coarse_canvas.fill(-1.0)
+        self.coarse_canvas[oy:oy + sh, ox:ox + sw] = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA) \
+            * (2 / 255.0) - 1
+        boxes, scores = self._run(self.coarse_interpreter, self.coarse_canvas, self.coarse_anchors)
+        return (boxes - [ox, oy, ox, oy]) / s, scores
+
+    def __call__(self, frame, gray=None):
+        h, w = frame.shape[:2]
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+        fine, coarse = self._fine(rgb), self._coarse(rgb)
+        corners, scores = np.concatenate([fine[0], coarse[0]]), np.concatenate([fine[1], coarse[1]])
+        if len(corners) == 0:
             return EMPTY, scores
-        corners = boxes * [iw, ih, iw, ih] / s  # model input 0..1 -> frame pixels
         xywh = np.column_stack([corners[:, :2], corners[:, 2:] - corners[:, :2]])
         keep = np.minimum(xywh[:, 2], xywh[:, 3]) * self.BOX_SCALE >= 0.8 * self.min_face * min(h, w)
-        if self.checks:
-            bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-            keep &= np.array([k and self.confirmed(bgr, b) for k, b in zip(keep, xywh)], bool)
-        boxes, scores = merge_nested(xywh[keep], scores[keep])
+        xywh, scores = xywh[keep], scores[keep]
+        # One box per face, the larger first: a close-up's whole-face box from the coarse pass, not a
+        # part of it. Each box is checked only when no box of its face has passed: one check a face.
+        bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+        kept = []
+        for i in np.argsort(-xywh[:, 2] * xywh[:, 3], kind="stable"):
+            if not any(same_face(xywh[i], xywh[k]) for k in kept) and (not self.checks or self.confirmed(bgr, xywh[i])):
+                kept.append(i)
+        boxes, scores = (xywh[kept], scores[kept]) if kept else (EMPTY, scores[:0])
         return scale_boxes(boxes, self.BOX_SCALE, frame.shape, self.BOX_SHIFT), scores

@@ -6,7 +6,8 @@ corners is (x0, y0, x1, y1).
     shared_area(r, s)           # area two corner rectangles share (labels placed off other faces)
     iou_matrix(r, s)            # iou of every pair of corner rectangles, as arrays (BlazeFace's NMS)
     scale_boxes(boxes, 1.2, frame.shape)   # grown about their centres, square, clipped to the frame
-    merge_nested(boxes, scores)  # one box per face: of boxes lying mostly inside another, the best
+    same_face(a, b)             # mostly inside one another, or the smaller's centre inside the larger
+    merge_nested(boxes, scores)  # one box per face: of boxes on one face, the best
 """
 import numpy as np
 
@@ -65,18 +66,37 @@ def scale_boxes(boxes, factor, frame_shape, shift=0.0):
     return np.round(np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)).astype(np.int32)
 
 
-def merge_nested(boxes, scores, nested=NESTED):
-    """One box per face: of boxes (x, y, w, h) whose intersection covers `nested` of the smaller
-    one, only the best is kept (the higher score; for equal scores, as Haar's are, the larger).
-    Returns (boxes, scores), best first."""
+def centre_inside(a, b):
+    """True when the centre of the smaller of boxes a and b lies inside the larger."""
+    small, large = (a, b) if a[2] * a[3] <= b[2] * b[3] else (b, a)
+    cx, cy = small[0] + small[2] / 2, small[1] + small[3] / 2
+    return large[0] <= cx <= large[0] + large[2] and large[1] <= cy <= large[1] + large[3]
+
+
+def same_face(a, b, nested=NESTED):
+    """Two boxes on one face: their intersection covers `nested` of the smaller, or the smaller's
+    centre lies inside the larger, or a box under half the other's side shares a quarter of its
+    area with it (a finder's box on an eye or the forehead of a close-up face). Two faces' boxes
+    do none of these: heads do not overlap that much."""
+    shared = overlap_of_smaller(a, b)
+    part = shared >= 0.25 and max(a[2], b[2]) >= 1.8 * min(a[2], b[2])
+    return shared >= nested or part or centre_inside(a, b)
+
+
+def merge_nested(boxes, scores, nested=NESTED, larger_first=False):
+    """One box per face: of boxes (x, y, w, h) on one face (same_face), only the best is kept
+    (the higher score; for equal scores, as Haar's are, the larger; larger_first: the larger
+    whatever the scores). Returns (boxes, scores), best first."""
     if len(boxes) < 2:
         return boxes, scores
     b = np.asarray(boxes, np.float64)
     area = b[:, 2] * b[:, 3]
     order = np.lexsort((-area, -np.asarray(scores, np.float64)))  # score first, then area
+    if larger_first:
+        order = np.argsort(-area, kind="stable")
     kept = []
     for i in order:
-        if all(overlap_of_smaller(b[i], b[k]) < nested for k in kept):
+        if not any(same_face(b[i], b[k], nested) for k in kept):
             kept.append(i)
     kept = np.asarray(kept)
     return np.asarray(boxes)[kept], np.asarray(scores)[kept]

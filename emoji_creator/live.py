@@ -66,8 +66,9 @@ class Track:
     box: tuple
     probs: np.ndarray
     sig: np.ndarray  # signature() of the last crop seen
+    seen: np.ndarray = None  # signature() of the crop when the detector last found this face
     age: int = 0
-    missing: int = 0
+    missing: int = 0  # detecting frames since the detector last found this face
 
 
 class Tracker:
@@ -76,15 +77,17 @@ class Tracker:
     A detection continues a track only when its box overlaps the track's AND
     the face under it still looks the same (signature change below `same`): a
     new face taking the old one's place starts afresh instead of inheriting its
-    emotion. A face the detector misses keeps its box for up to `patience`
-    frames, but only while the crop under that box still looks like it, so a
-    box is never carried onto background or onto another face.
+    emotion. A face the detector misses keeps its box for fewer than `patience`
+    more detecting frames, and only while the crop under that box still looks as
+    it did when the detector last found it: a face that slides out of the frame
+    or is covered loses its box within `patience` frames, and a carried box keeps
+    its label as it was (a label learnt from hair or a wall would drift).
     Probabilities are an exponential moving average (weight `alpha` on the new
     frame), which steadies a held face's label without hiding a real change
     for long: measured flips and lag are in docs/history.md.
     """
 
-    def __init__(self, alpha=0.2, patience=6, same=0.45, overlap=0.3):
+    def __init__(self, alpha=0.2, patience=2, same=0.45, overlap=0.3):
         self.alpha, self.patience, self.same, self.overlap = alpha, patience, same, overlap
         self.tracks = {}  # id -> Track
         self.next_id = 0
@@ -123,19 +126,23 @@ class Tracker:
             if i >= n_detected:  # a carried box: keep it only while the same face is under it
                 tid = carried[i - n_detected]
                 t = self.tracks[tid]
-                if t.missing >= self.patience or changed(sig, t.sig) > self.same:
+                if t.missing + detected >= self.patience or changed(sig, t.seen if detected else t.sig) > self.same:
                     continue
-                t.missing += detected
+                if detected:  # the detector looked and missed it: box and label as last seen, none
+                    t.missing += 1  # learnt from what may be left under the box (hair, a wall)
+                    faces.append(Face(t.box, t.probs, tid, t.age))
+                    used.add(tid)
+                    continue
             else:
                 scored = [(iou(box, t.box), tid) for tid, t in self.tracks.items() if tid not in used]
                 best = max(scored, default=(0.0, None))
                 tid = best[1]
                 if best[0] > self.overlap and changed(sig, self.tracks[tid].sig) <= self.same:
                     t = self.tracks[tid]
-                    t.missing = 0
+                    t.missing, t.seen = 0, sig
                 else:
                     tid, self.next_id = self.next_id, self.next_id + 1
-                    t = self.tracks[tid] = Track(box, p, sig, age=-1)
+                    t = self.tracks[tid] = Track(box, p, sig, sig, age=-1)
                     p = t.probs
             t.probs = self.alpha * p + (1 - self.alpha) * t.probs
             t.box, t.sig, t.age = box, sig, t.age + 1

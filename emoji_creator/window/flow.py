@@ -131,7 +131,8 @@ class Flow:
 
     def drawing(self):
         """How frames are drawn now, read here on the Tk thread (the worker gets plain values)."""
-        return Drawing(mask=self.view.controls.mask_on.get(), labels=self.view.controls.labels_on.get())
+        return Drawing(mask=self.view.controls.mask_on.get(), labels=self.view.controls.labels_on.get(),
+                       view=self.view.feed.view_size)
 
     def collect(self):
         """Show the frame the labeller finished, if it has; True when one was shown."""

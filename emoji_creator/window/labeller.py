@@ -13,9 +13,19 @@ from ..overlay import draw_faces, mark_followed
 
 
 class Drawing(NamedTuple):
-    """How a frame is drawn: the emoji mask on each face; labels and bars over the mask too."""
+    """How a frame is drawn: the emoji mask on each face; labels and bars over the mask too; the
+    room the feed shows it in (labels are sized for the screen), None when unknown."""
     mask: bool = False
     labels: bool = False
+    view: tuple = None  # (width, height)
+
+
+def shown_width(frame_shape, view):
+    """The width a frame is shown at in a view of (width, height), its aspect kept (feed.fit)."""
+    if not view:
+        return None
+    h, w = frame_shape[:2]
+    return w * min(view[0] / w, view[1] / h)
 
 
 def label_frame(pipeline, mask, class_names, frame, drawing, repeat, fresh=False):
@@ -28,7 +38,7 @@ def label_frame(pipeline, mask, class_names, frame, drawing, repeat, fresh=False
         mask.draw(frame, faces, class_names)
     if not drawing.mask or drawing.labels:
         # Under the mask the emoji marks the face: its box would only frame the emoji.
-        draw_faces(frame, faces, class_names, draw_boxes=not drawing.mask)
+        draw_faces(frame, faces, class_names, draw_boxes=not drawing.mask, view_w=shown_width(frame.shape, drawing.view))
     return mark_followed(frame, faces, masked=drawing.mask), faces, repeat
 
 
