@@ -108,7 +108,7 @@ class Tally:
         self.labelled = self.labelled_found = 0  # faces with an emotion to score (FER2013 faces, not photos)
         self.right_plus = self.found_plus = self.faces_plus = 0  # by the FER+ majority, over the faces it scores
         self.frames = self.frames_found = 0  # frames with a face / with at least one of them found
-        self.by_scene = {}  # scenario -> [faces, found, extra boxes, false boxes, frames]
+        self.by_scene = {}  # scenario -> [faces, found, extra boxes, false boxes, frames, good frames]
         self.by_index = np.zeros((HOLD, 2))  # frame index within a hold -> [right, faces]
         self.prev = {}  # face id -> label last frame
 
@@ -119,8 +119,9 @@ class Tally:
         self.extra += extra
         self.frames += bool(truths)
         self.frames_found += bool(hits)
-        s = self.by_scene.setdefault(scene, [0, 0, 0, 0, 0])
-        s[2:] = s[2] + extra, s[3] + false, s[4] + 1
+        s = self.by_scene.setdefault(scene, [0, 0, 0, 0, 0, 0])
+        s[2:5] = s[2] + extra, s[3] + false, s[4] + 1
+        good = not extra and not false  # and each face boxed with the right emoji (a photo's: boxed)
         prev, self.prev = self.prev, {}
         for i, t in enumerate(truths):
             self.faces += 1
@@ -130,6 +131,7 @@ class Tally:
             self.faces_plus += top is not None
             self.labelled += labelled
             right = False
+            good &= i in hits
             if i in hits:
                 label = hits[i][0]
                 self.found += 1
@@ -137,6 +139,7 @@ class Tally:
                 s[1] += 1
                 right = CLASSES[label] == t.label
                 self.right += right
+                good &= t.label is None or (CLASSES[label] in top if top is not None else right)
                 if top is not None:
                     self.found_plus += 1
                     self.right_plus += CLASSES[label] in top
@@ -146,6 +149,7 @@ class Tally:
                 self.prev[t.face] = label
             if labelled:
                 self.by_index[min(index, HOLD - 1)] += (right, 1)
+        s[5] += good
 
     def row(self):
         ms = np.asarray(self.ms)
@@ -467,12 +471,16 @@ def main(argv=None):
     print(f"offline: the same model on the true face boxes (a perfect face finder): {offline:.1%}")
     print()
     scenes = list(dict.fromkeys(s for s, _, _ in frames))
-    print("per scene: faces found, extra boxes / boxes on no face")
+    print("per scene: faces found, extra boxes / boxes on no face; good frames (every face boxed, its emoji right "
+          "by FER+ where it has votes, no box on no face or a second on one)")
     print(f"{'pipeline':24} " + " ".join(f"{s:>14}" for s in scenes))
     for t in tallies.values():
         print(f"{t.name:24} " + " ".join(
             f"{t.by_scene[s][1] / t.by_scene[s][0]:5.0%} {t.by_scene[s][2]:3d}/{t.by_scene[s][3]:<3d}  "
             for s in scenes))
+    for t in tallies.values():
+        print(f"{t.name:24} good " + " ".join(f"{t.by_scene[s][5] / t.by_scene[s][4]:14.1%}" for s in scenes)
+              + f"   all scenes {sum(v[5] for v in t.by_scene.values()) / sum(v[4] for v in t.by_scene.values()):.1%}")
     print()
     print("right emotion over all faces, by frame of the hold (0 = the frame a new face appears)")
     idx = [0, 1, 2, 3, 5, 8, HOLD - 1]

@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emoji_creator import DEFAULT_MODEL  # noqa: E402
+from emoji_creator import CLASSES, DEFAULT_MODEL  # noqa: E402
 from emoji_creator.detectors import DETECTORS  # noqa: E402
 from emoji_creator.model_file import check_model_file  # noqa: E402
 
@@ -36,14 +36,17 @@ def on_face(box, truth):
 class Score:
     def __init__(self):
         self.big = self.big_found = self.face_frames = self.extra = self.nothing = 0
+        self.labelled = self.right = self.frames = self.good = 0
         self.linger, self.ms = [], {}
         self.gone = None  # frames since a face left, while a box is still up (None: no face has just left)
 
-    def add(self, frame, truths, boxes, ms, before):
+    def add(self, frame, truths, found, ms, before):
+        """found: [(box, label)] the pipeline gave for this frame."""
         h, w = frame.shape[:2]
         self.ms.setdefault(h, []).append(ms)
-        taken = set()
-        for b in boxes:
+        taken, shown = set(), {}
+        boxes = [b for b, _ in found]
+        for b, label in found:
             on = [t.face for t in truths if on_face(b, t)]
             if not on:
                 self.nothing += 1
@@ -51,6 +54,12 @@ class Score:
                 self.extra += 1
             else:
                 taken.add(on[0])
+                shown[on[0]] = label
+        right = [CLASSES[shown[t.face]] == t.label if t.face in shown else False for t in truths if t.label]
+        self.labelled += len(right)
+        self.right += sum(right)
+        self.frames += 1
+        self.good += all(right) and len(boxes) == len(taken)  # no box on no face, no second box on one
         self.face_frames += len(truths)
         for t in truths:
             x, y, bw, bh = t.box
@@ -75,7 +84,8 @@ class Score:
 
     def row(self):
         linger = self.linger or [0]
-        return (f"{self.big_found / max(self.big, 1):7.1%} {100 * self.extra / max(self.face_frames, 1):7.2f} "
+        return (f"{self.big_found / max(self.big, 1):7.1%} {self.right / max(self.labelled, 1):7.1%} "
+                f"{self.good / max(self.frames, 1):7.1%} {100 * self.extra / max(self.face_frames, 1):7.2f} "
                 f"{self.nothing:6d} {max(linger):6d} {np.mean(linger):6.2f}  "
                 + "  ".join(f"{np.median(v):5.1f}" for _, v in sorted(self.ms.items())))
 
@@ -94,7 +104,7 @@ def run(frames, finders, model):
                 before, key = [], clip
             t = time.perf_counter()
             faces = pipeline.process(frame)
-            score.add(frame, truths, [f.box for f in faces], 1000 * (time.perf_counter() - t), before)
+            score.add(frame, truths, [(f.box, f.label) for f in faces], 1000 * (time.perf_counter() - t), before)
             before = truths
         score.end()
         scores[name] = score
@@ -119,12 +129,14 @@ def main(argv=None):
     print(f"webcam-distance scenes ({args.part} part): {len(frames)} frames, {len(frames) // n} moves of {n} "
           f"frames at {', '.join(f'{w}x{h}' for w, h in sizes)}")
     scores = run(clips, args.detectors.split(","), args.model)
-    head = f"{'finder':10} {'found':>7} {'extra':>7} {'on-nothing':>6} {'linger max':>6} {'mean':>6}  ms at " \
+    head = f"{'finder':10} {'found':>7} {'right':>7} {'good':>7} {'extra':>7} {'on-nothing':>6} {'linger max':>6} {'mean':>6}  ms at " \
            + ", ".join(str(h) for h in sorted(heights))
     print(head)
     for name, s in scores.items():
         print(f"{name:10} {s.row()}")
-    print("found: faces filling 25-100% of the frame height and wholly inside it, with a box; extra: further "
+    print("found: faces filling 25-100% of the frame height and wholly inside it, with a box; right: the main "
+          "face's emoji is what people would say (webcam_scenes.EXPRESSIONS), over the frames it is in; good: "
+          "frames with every main face's emoji right and no box on no face or extra; extra: further "
           "boxes on a boxed face per 100 face-frames; on-nothing: boxes on no face; linger: frames a box stays "
           "after its face left (worst, mean)")
     return scores

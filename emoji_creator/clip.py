@@ -169,6 +169,23 @@ def scenario_frames(faces, segments_per_scenario=6, hold=12, noise=3.0, seed=0, 
     return out
 
 
+def arrivals_frames(faces, every=10, slots=4, size=FRAME_SIZE, noise=3.0, seed=0):
+    """[("arrivals", BGR frame, [Truth])]: a busy scene, where a new face arrives every `every`
+    frames in one of `slots` places (taking the place of the face that was there) while the
+    others stay, each face used once: the live loop's costliest kind of clip."""
+    rng = np.random.default_rng(seed)
+    boxes = layout(size, slots, (70, 110), rng)
+    base, shown, out = background(size, rng), {}, []
+    for k, (label, face) in enumerate(faces):
+        x, y, side, _ = boxes[k % len(boxes)]
+        base[y:y + side, x:x + side] = cv2.resize(face, (side, side), interpolation=cv2.INTER_CUBIC)
+        shown[k % len(boxes)] = Truth((x, y, side, side), label, k)
+        for _ in range(every):
+            frame = np.clip(base + rng.normal(0, noise, base.shape), 0, 255).astype(np.uint8)
+            out.append(("arrivals", cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), list(shown.values())))
+    return out
+
+
 def enlarged_frames(faces, hold=12, size=FRAME_SIZE, noise=3.0, seed=0, start=0):
     """[("enlarged", BGR frame, [Truth])]: each face padded by repeating its border pixels
     outwards (half its side each way), enlarged to 90-180 px for the face, on blurred noise,

@@ -1,8 +1,8 @@
 """Face finders behind one interface: frame in, face boxes in frame pixels and scores out.
 
     detector = make_detector("haar")        # useIt.py's default: OpenCV's frontal-face cascade
-    detector = make_detector("blazeface")   # MediaPipe's BlazeFace (LiteRT), checked by YuNet: gui.py's default
-    detector = make_detector("yunet")       # OpenCV's YuNet (cv2.FaceDetectorYN)
+    detector = make_detector("blazeface")   # MediaPipe's BlazeFace (LiteRT), checked by YuNet
+    detector = make_detector("yunet")       # OpenCV's YuNet (cv2.FaceDetectorYN): gui.py's default
 
 Haar's cascade lives here; BlazeFace in blazeface.py, YuNet (and the YuNet check the other two ask) in
 yunet.py, the box geometry they share in boxes.py.
@@ -27,9 +27,10 @@ from .yunet import YuNetDetector, confirmed
 
 DETECTORS = ("haar", "blazeface", "yunet")
 DEFAULT_DETECTOR = "haar"  # useIt.py's: the product is specified as a Haar-cascade box
-# gui.py's: of the finders that put no box on no face in benchmarks/live_loop.py (README: Results),
-# the one whose emoji is right most often, within the live loop's 10 ms a frame.
-WINDOW_DETECTOR = "blazeface"
+# gui.py's: the finder with the most frames whose every face has the right emoji and no box is on no
+# face, over the far, group and wall scenes (benchmarks/live_loop.py --part tune) and the webcam-distance
+# ones (benchmarks/webcam_distance.py --part tune) together (README: Results).
+WINDOW_DETECTOR = "yunet"
 
 
 class HaarDetector:
@@ -43,7 +44,8 @@ class HaarDetector:
 
     Called with `near` (the boxes of faces already followed), it searches only
     around them, at sizes close to theirs: the live loop's cheap look between
-    full scans (LivePipeline.full_every). `same` says, per followed face, that it
+    full scans (LivePipeline.full_every); `regions` (x0, y0, x1, y1) are searched
+    too, for faces of every size (where the scene changed). `same` says, per followed face, that it
     still looks as it did: a box found where such a face was is not checked again.
     """
 
@@ -93,16 +95,17 @@ class HaarDetector:
         s = min(1.0, self.WINDOW / smallest)
         return s, max(24, int(round(smallest * s)))
 
-    def __call__(self, frame, gray=None, near=None, same=None):
+    def __call__(self, frame, gray=None, near=None, same=None, regions=()):
         if gray is None:
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         h, w = gray.shape[:2]
         s, side = self.scale(gray.shape)
         if min(round(w * s), round(h * s)) < 24:  # a sliver of a frame (e.g. 4800x9) has no room for a face
             return EMPTY, np.zeros(0, np.float32)
-        regions = [(0, 0, w, h, side, 0)] if near is None else [self._around(b, gray.shape, s, side) for b in near]
+        searched = [(0, 0, w, h, side, 0)] if near is None else [self._around(b, gray.shape, s, side) for b in near]
+        searched += [(max(0, x0), max(0, y0), min(w, x1), min(h, y1), side, 0) for x0, y0, x1, y1 in regions]
         found, weights, known = [], [], []
-        for k, (x0, y0, x1, y1, smallest, largest) in enumerate(regions):
+        for k, (x0, y0, x1, y1, smallest, largest) in enumerate(searched):
             part = gray[y0:y1, x0:x1]
             small = cv2.resize(part, (max(1, round((x1 - x0) * s)), max(1, round((y1 - y0) * s))),
                                interpolation=cv2.INTER_AREA) if s < 1 else part
@@ -116,7 +119,7 @@ class HaarDetector:
                 weights.append(weight)
                 # The followed face found again where it was, still looking the same: checked when it
                 # first appeared. Whatever took its place (a new face, a wall) is checked afresh.
-                known.append(near is not None and same is not None and same[k]
+                known.append(near is not None and same is not None and k < len(near) and same[k]
                              and overlap_of_smaller(found[-1], near[k]) >= NESTED)
         kept = [b for b, wt, old in zip(found, weights, known) if old or self.looks_like_a_face(gray, b, wt)]
         if not kept:

@@ -67,6 +67,7 @@ class Track:
     probs: np.ndarray
     sig: np.ndarray  # signature() of the last crop seen
     seen: np.ndarray = None  # signature() of the crop when the detector last found this face
+    classified: np.ndarray = None  # signature() of the crop the model last looked at
     age: int = 0
     missing: int = 0  # detecting frames since the detector last found this face
 
@@ -139,10 +140,10 @@ class Tracker:
                 tid = best[1]
                 if best[0] > self.overlap and changed(sig, self.tracks[tid].sig) <= self.same:
                     t = self.tracks[tid]
-                    t.missing, t.seen = 0, sig
+                    t.missing, t.seen, t.classified = 0, sig, sig
                 else:
                     tid, self.next_id = self.next_id, self.next_id + 1
-                    t = self.tracks[tid] = Track(box, p, sig, sig, age=-1)
+                    t = self.tracks[tid] = Track(box, p, sig, sig, sig, age=-1)
                     p = t.probs
             t.probs = self.alpha * p + (1 - self.alpha) * t.probs
             t.box, t.sig, t.age = box, sig, t.age + 1
@@ -152,6 +153,14 @@ class Tracker:
             if tid not in used:
                 del self.tracks[tid]
         return faces
+
+
+# Largest signature change (changed()) of a face that has not moved: sensor noise gives 0.01-0.02,
+# a shift of one pixel on a 90-px face 0.13. A face this still needs neither the finder nor the model
+# again: its box and its answer stand.
+STILL = 0.08
+# A still scene skips at most this many regular full scans in a row.
+STILL_SCANS = 3
 
 
 # Largest change of a 40x30 average of the frame (grey levels) that still counts as the same scene:
@@ -171,8 +180,26 @@ def scene_average(gray):
 def changed_elsewhere(average, before, boxes, shape, margin=0.5):
     """True when the scene changed (a 40x30 cell by more than SCENE_SAME) away from the boxes,
     each grown by `margin` of its side: something new came in where no face is followed."""
+    return before is None or bool(_changed_cells(average, before, boxes, shape, margin).any())
+
+
+def changed_region(average, before, boxes, shape, margin=0.5):
+    """The rectangle (x0, y0, x1, y1, frame pixels) around what changed away from the boxes, grown by
+    two cells each way, or None when nothing did or it is half the frame or more (search it all)."""
     if before is None:
-        return True
+        return None
+    cells = _changed_cells(average, before, boxes, shape, margin)
+    if not cells.any():
+        return None
+    rows, cols = np.flatnonzero(cells.any(axis=1)), np.flatnonzero(cells.any(axis=0))
+    r0, r1, c0, c1 = max(0, rows[0] - 2), min(30, rows[-1] + 3), max(0, cols[0] - 2), min(40, cols[-1] + 3)
+    if (r1 - r0) * (c1 - c0) >= 600:
+        return None
+    h, w = shape[:2]
+    return int(c0 * w / 40), int(r0 * h / 30), int(np.ceil(c1 * w / 40)), int(np.ceil(r1 * h / 30))
+
+
+def _changed_cells(average, before, boxes, shape, margin):
     h, w = shape[:2]
     diff = np.abs(average - before) > SCENE_SAME
     for x, y, bw, bh in boxes:
@@ -180,7 +207,7 @@ def changed_elsewhere(average, before, boxes, shape, margin=0.5):
         c0, c1 = int(max(0, (x - m) * 40 / w)), int(np.ceil(min(w, x + bw + m) * 40 / w))
         r0, r1 = int(max(0, (y - m) * 30 / h)), int(np.ceil(min(h, y + bh + m) * 30 / h))
         diff[r0:r1, c0:c1] = False
-    return bool(diff.any())
+    return diff
 
 
 class LivePipeline:
@@ -226,6 +253,30 @@ class LivePipeline:
             self.tracker.reset()
         self.frame_index, self.empty_scene, self.full_scan = frames_before, None, (None, -10 ** 9)
 
+    def _nothing_new(self, gray, sigs):
+        """True on a detecting frame that need not search: every followed face as still as when the
+        detector last found it, and the scene unchanged away from them since it was last searched
+        (for at most STILL_SCANS regular full scans: a face the finder missed gets other tries)."""
+        if self.frame_index - self.full_scan[1] >= STILL_SCANS * self.full_every:
+            return False
+        if any(changed(sig, t.seen) > STILL for sig, t in zip(sigs, self.tracker.tracks.values())):
+            return False
+        boxes = [t.box for t in self.tracker.tracks.values()]
+        return not changed_elsewhere(scene_average(gray), self.full_scan[0], boxes, gray.shape)
+
+    def _classify(self, crops, sigs):
+        """The followed faces' answers for their crops (tracker order): the model's for a face that
+        changed since it last looked, the face's own (unchanged) answer for a still one."""
+        tracks = list(self.tracker.tracks.values())
+        moved = [i for i, (sig, t) in enumerate(zip(sigs, tracks))
+                 if t.classified is None or changed(sig, t.classified) > STILL]
+        probs = [t.probs for t in tracks]
+        if moved:
+            for i, p in zip(moved, self.predict(crops[moved])):
+                probs[i] = p
+                tracks[i].classified = sigs[i]
+        return probs
+
     def set_detector(self, name):
         """Switch the face finder (raises UserError if its model cannot be loaded)."""
         self.detector = make_detector(name, self.min_face)
@@ -247,12 +298,15 @@ class LivePipeline:
             if len(boxes) == 0:
                 return []
             return [Face(tuple(map(int, b)), p) for b, p in zip(boxes, self.predict(crop_faces(gray, boxes)))]
-        if tracker.tracks and (self.frame_index - 1) % self.detect_every:
+        if tracker.tracks:
             held = [t.box for t in tracker.tracks.values()]
             crops = crop_faces(gray, held)
             sigs = [signature(c) for c in crops]
-            if tracker.all_still_same(sigs):  # every face still where it was: no detector this frame
-                return tracker.update(held, crops, self.predict(crops), list(tracker.tracks), detected=False,
+            # Every face still where it was: no detector this frame. On a detecting frame, only when
+            # no face has moved since the detector last saw it and nothing changed elsewhere (a
+            # still scene costs no search, however often it would be due).
+            if tracker.all_still_same(sigs) and ((self.frame_index - 1) % self.detect_every or self._nothing_new(gray, sigs)):
+                return tracker.update(held, crops, self._classify(crops, sigs), list(tracker.tracks), detected=False,
                                       sigs=sigs)
         scene = None
         if not tracker.tracks:
@@ -262,20 +316,24 @@ class LivePipeline:
             if (self.empty_scene is not None and self.frame_index - self.empty_scene[1] < self.detect_every
                     and np.abs(scene - self.empty_scene[0]).max() <= SCENE_SAME):
                 return []
-        near, average = None, scene  # the frame's 40x30 average, once computed
+        near, average, region = None, scene, None  # the frame's 40x30 average, once computed
         if tracker.tracks and getattr(self.detector, "searches_near", False) and (self.frame_index - 1) % self.full_every:
             near = [t.box for t in tracker.tracks.values()]
             # Something new where no face is followed (someone stepping in, a face turning to the
-            # camera): scan the whole frame now rather than at the next regular full scan.
+            # camera): search where the scene changed now (all of it when much changed), rather
+            # than wait for the next regular full scan.
             if self.frame_index - self.full_scan[1] >= ELSEWHERE_GAP:
                 average = scene_average(gray)
                 if changed_elsewhere(average, self.full_scan[0], near, gray.shape):
-                    near = None
+                    region = changed_region(average, self.full_scan[0], near, gray.shape)
+                    near = None if region is None else near
         if near is not None:
             # Between full scans, a finder that can look only around the faces it follows does so;
             # it need not check again a face that still looks as it did.
             same = tracker.still_same([signature(c) for c in crop_faces(gray, near)])
-            boxes = self.detector(frame, gray, near=near, same=same)[0]
+            boxes = self.detector(frame, gray, near=near, same=same, regions=[region] if region else ())[0]
+            if region is not None:  # what changed has been searched: the scene as it is now is the reference
+                self.full_scan = (average, self.full_scan[1])
         else:
             boxes = self.detector(frame, gray)[0]
             self.full_scan = (scene_average(gray) if average is None else average, self.frame_index)

@@ -23,21 +23,27 @@ SIZES = ((640, 480), (1280, 720), (1920, 1080))
 VISIBLE = 0.25  # the share of a face's box inside the frame for it to count as there
 # Grace Hopper (matplotlib's sample_data/grace_hopper.jpg): YuNet's box, checked by eye.
 HOPPER_BOX = (183, 120, 170, 212)
+# What most people would say the main (largest) face shows, by eye; a photo left out has no clear
+# answer (Obama mid-speech in obama2.jpg).
+EXPRESSIONS = {"alex_lacamoire1.jpg": "happy", "biden2.jpg": "happy", "rose_leslie.jpg": "neutral",
+               "johnsnow_test1.jpg": "neutral", "obama3.jpg": "neutral", "obama-1080p.jpg": "happy",
+               "two_people.jpg": "neutral", "obama_and_biden.jpg": "happy", "grace_hopper.jpg": "neutral"}
 
 
 def photos(part):
-    """[(BGR image, [face boxes])]: the part's photos whose main face is large enough to zoom in on
-    (at least 120 px tall), the largest face first."""
+    """[(BGR image, [face boxes], the main face's expression or None)]: the part's photos whose main
+    face is large enough to zoom in on (at least 120 px tall), the largest face first."""
     table = json.loads((PHOTOS / "boxes.json").read_text())
     out = []
     for name, info in table.items():
         faces = sorted(info["faces"], key=lambda b: -b[3])
         if info["part"] == part and faces[0][3] >= 120:
-            out.append((cv2.imread(str(PHOTOS / name)), [tuple(b) for b in faces]))
+            out.append((cv2.imread(str(PHOTOS / name)), [tuple(b) for b in faces], EXPRESSIONS.get(name)))
     if part == "report":
         try:
             from matplotlib import cbook  # here: matplotlib's import is slow, and only this photo needs it
-            out.append((cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))), [HOPPER_BOX]))
+            out.append((cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))), [HOPPER_BOX],
+                        EXPRESSIONS["grace_hopper.jpg"]))
         except (ImportError, OSError, ValueError):
             pass  # the light install has no matplotlib: the scenes go without this photo
     return out
@@ -84,12 +90,12 @@ def moved_box(m, box, size):
 
 def webcam_frames(part, sizes=SIZES, n=36, noise=3.0, seed=0, only=None, first=None):
     """[(scene, BGR frame, [Truth])]: every photo of `part` (or its `first` few), every move (or
-    those named in `only`), at every size; scene is "webcam-<height>". A Truth's label is None
-    (a photo's face has no true emotion) and its box may reach past the frame (a face larger
-    than the frame)."""
+    those named in `only`), at every size; scene is "webcam-<height>". A Truth's label is
+    the expression of the photo's main face (EXPRESSIONS), None for the others, and its box may
+    reach past the frame (a face larger than the frame)."""
     rng = np.random.default_rng(seed)
     out = []
-    for p, (image, faces) in enumerate(photos(part)[:first]):
+    for p, (image, faces, expression) in enumerate(photos(part)[:first]):
         for size in sizes:
             # A few fields of sensor noise, taken in turn: drawing a fresh one for every 1080p frame
             # would cost more than the scene.
@@ -114,6 +120,6 @@ def webcam_frames(part, sizes=SIZES, n=36, noise=3.0, seed=0, only=None, first=N
                         x, _, bw, _ = moved
                         inside *= 1 - np.clip((edge - max(x, 0)) / max(1, min(x + bw, size[0]) - max(x, 0)), 0, 1)
                         if inside >= VISIBLE:
-                            truths.append(Truth(moved, None, -1000 * (p + 1) - k))
+                            truths.append(Truth(moved, None if k else expression, -1000 * (p + 1) - k))
                     out.append((f"webcam-{size[1]}", frame, truths))
     return out

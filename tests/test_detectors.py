@@ -205,17 +205,33 @@ def test_haar_searches_only_near_followed_faces_between_full_scans(trained_model
     calls = []
     search = pipeline.detector.__call__
 
-    def spy(frame, gray=None, near=None, same=None):
+    def spy(frame, gray=None, near=None, same=None, regions=()):
         calls.append(near is not None)
-        return search(frame, gray, near, same)
+        return search(frame, gray, near, same, regions)
 
     monkeypatch.setattr(pipeline, "detector", spy)
     spy.searches_near = True
-    frame = next(f for f in (compose(face, face_px=200) for _, face in faces) if len(search(f)[0]) == 1)
+    face = next(f for _, f in faces if len(search(compose(f, face_px=200))[0]) == 1)
     calls.clear()
-    shown = [len(pipeline.process(frame)) for _ in range(8)]
+    # The face moves a little each frame (a still one would need no search: next test).
+    shown = [len(pipeline.process(compose(face, face_px=200, offset=(4 * i, 0)))) for i in range(8)]
     assert shown == [1] * 8, "the face was lost between full scans"
     assert calls == [False, True, True, True, False, True, True, True]
+
+
+def test_a_still_scene_is_not_searched_again_until_something_moves(trained_model, faces, monkeypatch):
+    from emoji_creator.live import STILL_SCANS, LivePipeline
+
+    pipeline = LivePipeline(trained_model, detect_every=1, full_every=4)
+    calls = []
+    search = pipeline.detector.__call__
+    monkeypatch.setattr(pipeline, "detector", lambda *a, **k: calls.append(1) or search(*a, **k))
+    pipeline.detector.searches_near = True
+    frame = next(f for f in (compose(face, face_px=200) for _, face in faces) if len(search(f)[0]) == 1)
+    still = 4 * STILL_SCANS
+    assert [len(pipeline.process(frame)) for _ in range(still)] == [1] * still
+    assert len(calls) == 1  # the first frame's full scan, and none while nothing moves
+    assert len(pipeline.process(frame)) == 1 and len(calls) == 2  # a full scan every STILL_SCANS regular ones
 
 
 def textured_walls(n):

@@ -1,6 +1,6 @@
 """The model loader: the live pipeline built in a worker thread, so the window opens at once.
 
-    loader = ModelLoader(make_pipeline, "blazeface")
+    loader = ModelLoader(make_pipeline, "yunet")
     loader.poll()    # None while loading; then ("ready", pipeline) or ("failed", title, message), once
 """
 import threading
