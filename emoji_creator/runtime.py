@@ -32,15 +32,23 @@ MIRROR = ((0, False), (0, True))
 MIRROR_ZOOM = MIRROR + ((2, False), (2, True))
 
 
-def app_views(model):
-    """The views the app averages for this model: two network runs per face either way.
+# The live loop's budget a face, in network weights run: the first shipped net (1.76M parameters) on
+# the face and its mirror. An ensemble of small nets that fits it gets the mirror too.
+MIRROR_PARAMS = 3_600_000
 
-    The live loop's time budget holds two network runs a face, not four
-    (benchmarks/test_time_views.py). A single net spends its second run on the
-    mirror image; an ensemble of two spends it on its second member, so it
-    takes one view (what each view gains: docs/history.md).
+
+def app_views(model):
+    """The views the app averages for this model: the face and its mirror for a single net, and for
+    an ensemble whose networks, run twice, fit MIRROR_PARAMS (three fast nets); else the face alone.
+
+    Mirroring gains an ensemble of fast nets as much as one net (docs/ferplus.md:
+    tools/ensemble.py's held-out choice); a larger ensemble spends its budget on
+    its members instead (docs/history.md).
     """
-    return MIRROR if len(members(model)) == 1 else ONE_VIEW
+    nets = members(model)
+    if len(nets) == 1 or 2 * sum(net.count_params() for net in nets) <= MIRROR_PARAMS:
+        return MIRROR
+    return ONE_VIEW
 
 
 def make_predictor(model, backend="auto", views=None):

@@ -10,6 +10,8 @@ seed), so none has seen the faces the choices are read off:
 2. class weights: a weight per class (the same as adding log(weight) to each network's last bias,
    so it costs nothing a face), raised in small steps, each the step that costs the least
    held-out agreement, until fear and disgust reach RARE_FLOOR recall and every class CLASS_FLOOR.
+The app gives the result the views chosen (runtime.app_views: the mirror while the ensemble's
+networks fit its budget); a choice it would not run is not offered.
 PublicTest is scored once, for the report, after every choice is made. The output is a new file
 (never one of the inputs); the report holds both scores, every recall and the choices.
 """
@@ -26,24 +28,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MAX_RUNS = 6  # network runs a face: six runs of the fast net stay under the issue's 3 ms a face
-RARE, RARE_FLOOR, CLASS_FLOOR = ("fear", "disgust"), 0.60, 0.50
+# The floors the shipped model must reach on PublicTest are 60% (fear, disgust) and 50% (every class);
+# the held-out faces hold only ~25 disgust and ~45 fear faces, whose recall moves by ~10 points with a
+# few faces, so the weights aim higher there.
+RARE, RARE_FLOOR, CLASS_FLOOR = ("fear", "disgust"), 0.70, 0.55
 STEP = 0.05  # log-weight step
 
 
-def choose_members(answers, votes):
-    """(names, views, held-out agreement) of the best set within MAX_RUNS runs a face."""
+def choose_members(answers, votes, params):
+    """(names, views, held-out agreement) of the best set within MAX_RUNS runs a face, each set with
+    the views the app would give it (runtime.app_views's rule: params, each network's size)."""
+    from emoji_creator.runtime import MIRROR_PARAMS
+
     best = None
     for n in range(1, len(answers) + 1):
         for names in itertools.combinations(answers, n):
-            for views in ((0,), (0, 1)):
-                if n * len(views) > MAX_RUNS:
-                    continue
-                probs = np.mean([answers[k][v] for k in names for v in views], axis=0)
-                acc = recalls(votes, probs)[0]
-                print(f"  {' + '.join(Path(k).stem for k in names):40} {'face + mirror' if len(views) == 2 else 'face':14}"
-                      f" held-out FER+ {acc:.2%}")
-                if best is None or acc > best[2] + 1e-9:
-                    best = (names, views, acc)
+            mirror = n == 1 or 2 * sum(params[k] for k in names) <= MIRROR_PARAMS
+            views = (0, 1) if mirror else (0,)
+            if n * len(views) > MAX_RUNS:
+                continue
+            probs = np.mean([answers[k][v] for k in names for v in views], axis=0)
+            acc = recalls(votes, probs)[0]
+            print(f"  {' + '.join(Path(k).stem for k in names):40} {'face + mirror' if mirror else 'face':14}"
+                  f" held-out FER+ {acc:.2%}")
+            if best is None or acc > best[2] + 1e-9:
+                best = (names, views, acc)
     return best
 
 
@@ -98,7 +107,7 @@ def main(argv=None):
     from emoji_creator.nets import join_models, members
     from emoji_creator.recipes import Recipe
     from emoji_creator.report import metrics, write_report
-    from emoji_creator.runtime import MIRROR, ONE_VIEW, make_predictor
+    from emoji_creator.runtime import ONE_VIEW, app_views, make_predictor
     from emoji_creator.training import split_data
     from emoji_creator.votes import attach_votes, ferplus_metrics, votes_beside
 
@@ -111,7 +120,7 @@ def main(argv=None):
         predict = make_predictor(model, views=ONE_VIEW)
         answers[name] = [predict(x_val), predict(x_val[:, :, ::-1])]
     print(f"held-out faces: {len(x_val)} (10% of the training faces, the same for every seed)")
-    names, views, acc = choose_members(answers, v_val)
+    names, views, acc = choose_members(answers, v_val, {k: m.count_params() for k, m in nets.items()})
     print(f"chosen: {len(names)} networks, {'face + mirror' if len(views) == 2 else 'the face alone'}: {acc:.2%}")
     probs = np.mean([answers[k][v] for k in names for v in views], axis=0)
     logw = choose_weights(probs, v_val, CLASSES)
@@ -130,7 +139,8 @@ def main(argv=None):
     model = join_models(chosen)
     save_model(model, args.output)
     model = load_emotion_model(args.output)[0]
-    predict = make_predictor(model, views=MIRROR if len(views) == 2 else ONE_VIEW)
+    predict = make_predictor(model)  # as the app runs it: its own views (app_views)
+    assert len(app_views(model)) == len(views), "the app would run other views than the ones chosen"
     test = predict(x_te)
     val = predict(x_val)
     result = {"data": str(args.data), "test_split": "test/ (PublicTest)", "classes": list(CLASSES),
