@@ -315,13 +315,16 @@ def shipped_demo_frames(seconds=24, fps=30, seed=0):
 
 
 def write_frames(path, frames, fps=30):
-    """Write BGR frames as an MJPG .avi; returns how many."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, FRAME_SIZE)
+    """Write BGR frames (all of the first one's size) as an MJPG .avi; returns how many."""
+    frames = iter(frames)
+    first = next(frames, None)
+    size = FRAME_SIZE if first is None else first.shape[1::-1]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
     if not writer.isOpened():
         raise RuntimeError(f"cannot write {path}")
     n = 0
     try:
-        for frame in frames:
+        for frame in ([] if first is None else [first]) + list(frames):
             writer.write(frame)
             n += 1
     finally:
