@@ -153,6 +153,7 @@ def main(argv=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # no training curves to draw: an empty plot's legend warns
         write_report(args.report_dir, result, {})
+    (args.report_dir / "curves.png").unlink(missing_ok=True)  # a join has no training curves of its own
     m = result["test_ferplus"]
     print(f"PublicTest: FER+ majority {m['accuracy']:.2%}, FER2013 label {result['test']['accuracy']:.2%}; recall "
           + ", ".join(f"{c} {m['per_class'][c]['recall']:.1%}" for c in CLASSES)
