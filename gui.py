@@ -2,7 +2,7 @@
 
     python gui.py                          # camera 0
     python gui.py --source clip.mp4        # a video file, an image or a folder of images
-    python gui.py --detector haar          # the classic cascade (the window defaults to blazeface; also a choice there)
+    python gui.py --detector haar          # the classic cascade (the window defaults to yunet; also a choice there)
     python gui.py --save-dir ~/Pictures    # where Save writes (default: save/, or the last one chosen)
     python gui.py --source demo.avi --loop # a video played again and again
 
@@ -50,8 +50,8 @@ def parse_args(argv=None):
                    help="where Save writes (default: the folder last chosen with 'Save to…', else save/)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file (default: emotion_model.h5)")
     p.add_argument("--detector", choices=DETECTORS,
-                   help="face finder: 'blazeface' (MediaPipe's, each box checked by YuNet: the default unless "
-                        "another was chosen in the window), 'yunet' (OpenCV's neural finder) or 'haar' (OpenCV's "
+                   help="face finder: 'yunet' (OpenCV's neural finder: the default unless another was chosen in "
+                        "the window), 'blazeface' (MediaPipe's, each box checked by YuNet) or 'haar' (OpenCV's "
                         "classic cascade)")
     p.add_argument("--mirror", action=argparse.BooleanOptionalAction,
                    help="show every source mirrored, or none with --no-mirror (default: a camera mirrored, as a "
