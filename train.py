@@ -88,6 +88,16 @@ def check_paths(args, output, report_dir, ckpt_dir):
         raise UserError(f"cannot write into {output.parent} ({exc.strerror}): pick another --output") from None
 
 
+def add_balance_options(group):
+    """The options that weigh the rare classes or blend faces: --mixing, --class-weights."""
+    group.add_argument("--mixing", choices=MIXINGS,
+                       help="blend pairs of training faces and their targets in half the batches: 'mixup' (whole "
+                            "faces), 'cutmix' (a patch of one pasted on the other) or 'none' (default: the recipe's)")
+    group.add_argument("--class-weights", type=float, metavar="POWER", dest="class_weight_power",
+                       help="weight each class by (largest class / its size) ** POWER, so the rare ones count "
+                            "more (default: the recipe's: 0 fast, 0.3 plus, 0.5 wide; 0 disables)")
+
+
 def parse_args(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -118,12 +128,7 @@ def parse_args(argv=None):
     g_recipe.add_argument("--batch-size", type=int, help="batch size (default: the recipe's: 128 fast, 64 others)")
     g_recipe.add_argument("--erasing", type=float, metavar="P",
                    help="random erasing: chance per training image (default: the recipe's: 0.5 wide, 0 fast)")
-    g_recipe.add_argument("--mixing", choices=MIXINGS,
-                   help="blend pairs of training faces and their targets in half the batches: 'mixup' (whole "
-                        "faces), 'cutmix' (a patch of one pasted on the other) or 'none' (default: the recipe's)")
-    g_recipe.add_argument("--class-weights", type=float, metavar="POWER", dest="class_weight_power",
-                   help="weight each class by (largest class / its size) ** POWER, so the rare ones count more "
-                        "(default: the recipe's: 0 fast, 0.3 plus, 0.5 wide; 0 disables)")
+    add_balance_options(g_recipe)
     g_recipe.add_argument("--seed", type=seed_value, help="random seed: weights, shuffle, augmentation (default: 1337)")
     g_recipe.add_argument("--devices", type=devices_arg, metavar="N|all",
                    help="train data-parallel on N devices (GPUs, else CPU devices), or all: each takes an equal "

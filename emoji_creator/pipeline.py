@@ -91,10 +91,7 @@ def _portable_stream_class():
             batch = (images.astype(np.float32), labels.astype(np.float32) if soft else self.onehot[labels])
             if self.weight is not None:
                 batch += (self.weight[labels.argmax(axis=1) if soft else labels],)
-            if getattr(self.recipe, "mixing", "none") != "none" and len(idx) > 1:
-                rng = np.random.default_rng([self.seed, self.epoch, index, 1])
-                if rng.random() < 0.5:  # half the batches: the net still sees whole, unblended faces
-                    batch = mix_batch(batch, self.recipe.mixing, rng)
+            batch = maybe_mixed(batch, self.recipe, [self.seed, self.epoch, index, 1])
             index, n = self.process
             if n > 1:  # the whole batch is made as on one process (the same draws), then this one's share
                 share = len(idx) // n
@@ -106,6 +103,15 @@ def _portable_stream_class():
 
 def PortableStream(*args, **kwargs):  # noqa: N802 (a class, built on first use: keras loads lazily)
     return _portable_stream_class()(*args, **kwargs)
+
+
+def maybe_mixed(batch, recipe, seed):
+    """The batch as the recipe's mixing leaves it: blended (mix_batch) in half the batches, so the net
+    still sees whole faces; `seed` draws which, and how."""
+    if getattr(recipe, "mixing", "none") == "none" or len(batch[0]) < 2:
+        return batch
+    rng = np.random.default_rng(seed)
+    return mix_batch(batch, recipe.mixing, rng) if rng.random() < 0.5 else batch
 
 
 def mix_batch(batch, kind, rng, alpha=1.0):

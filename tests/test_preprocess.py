@@ -107,3 +107,26 @@ def test_shipped_model_scores_what_the_readme_says_on_fer2013(fer_dir):
 
 
 SHIPPED_FERPLUS, SHIPPED_FER2013 = 0.8584, 0.5946  # the README's results table
+
+
+@pytest.mark.parametrize("kind", ["mixup", "cutmix"])
+def test_mixed_batches_blend_faces_and_targets_alike(kind):
+    from emoji_creator.pipeline import mix_batch
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (16, 48, 48, 1)).astype(np.float32)
+    y = np.eye(7, dtype=np.float32)[rng.integers(0, 7, 16)]
+    images, targets, weights = mix_batch((x, y, np.ones(16, np.float32)), kind, np.random.default_rng(1))
+    assert images.shape == x.shape and images.dtype == np.float32
+    np.testing.assert_allclose(targets.sum(axis=1), 1, atol=1e-6)  # still a distribution over the classes
+    assert (targets > 0).sum(axis=1).max() <= 2 and np.allclose(weights, 1)
+
+
+def test_the_held_out_faces_are_the_same_for_every_seed():
+    from emoji_creator.recipes import Recipe
+    from emoji_creator.training import split_data
+
+    x = np.arange(400, dtype=np.int32).reshape(400, 1, 1, 1)
+    data = {"train": (x, np.arange(400) % 7), "val": (x[:7], np.arange(7)), "test": (x[:7], np.arange(7))}
+    held = [split_data(data, Recipe(holdout=0.1, seed=s))["val"][0].ravel().tolist() for s in (1, 2, 1337)]
+    assert held[0] == held[1] == held[2] and len(held[0]) == 7 * round(0.1 * 400 / 7)  # a tenth of each class
