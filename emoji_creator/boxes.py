@@ -83,17 +83,14 @@ def same_face(a, b, nested=NESTED):
     return shared >= nested or part or centre_inside(a, b)
 
 
-def merge_nested(boxes, scores, nested=NESTED, larger_first=False):
+def merge_nested(boxes, scores, nested=NESTED):
     """One box per face: of boxes (x, y, w, h) on one face (same_face), only the best is kept
-    (the higher score; for equal scores, as Haar's are, the larger; larger_first: the larger
-    whatever the scores). Returns (boxes, scores), best first."""
+    (the higher score; for equal scores, as Haar's are, the larger). Returns (boxes, scores), best first."""
     if len(boxes) < 2:
         return boxes, scores
     b = np.asarray(boxes, np.float64)
     area = b[:, 2] * b[:, 3]
     order = np.lexsort((-area, -np.asarray(scores, np.float64)))  # score first, then area
-    if larger_first:
-        order = np.argsort(-area, kind="stable")
     kept = []
     for i in order:
         if not any(same_face(b[i], b[k], nested) for k in kept):

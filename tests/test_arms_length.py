@@ -52,7 +52,7 @@ def test_a_face_growing_past_the_frame_keeps_one_box_and_one_leaving_loses_it_wi
 def test_part_of_a_close_up_face_is_the_same_face_and_two_neighbours_are_not():
     face, eye = (40, 0, 460, 460), (290, 10, 150, 150)  # an eye's box overlapping the face's edge
     assert same_face(face, eye)
-    boxes, _ = merge_nested(np.array([eye, face]), np.array([0.9, 0.8]), larger_first=True)
+    boxes, _ = merge_nested(np.array([eye, face]), np.array([0.8, 0.9]))
     assert boxes.tolist() == [list(face)]
     assert not same_face((100, 100, 80, 80), (175, 110, 80, 80))  # two heads side by side, touching
 
