@@ -221,10 +221,12 @@ class LivePipeline:
     every `full_every`-th frame, when no face is followed, or when the scene
     changed away from the followed faces since the last full scan (at most every
     ELSEWHERE_GAP frames): a new face far from the others gets its box within
-    a few frames. With no face
-    followed, a scene that has not changed since a search found nothing is
-    not searched again for `detect_every` frames. Every
-    frame's faces are classified, all in one model call.
+    a few frames; a finder that searches near (Haar, YuNet) then looks only where
+    the scene changed. With no face followed, a scene that has not changed since
+    a search found nothing is not searched again for `detect_every` frames; with
+    every followed face STILL and nothing changed elsewhere, a detecting frame
+    searches nothing (up to STILL_SCANS regular full scans in a row). Each frame's
+    faces that moved are classified, all in one model call; a still face keeps its answer.
     """
 
     def __init__(self, model_path, detector=DEFAULT_DETECTOR, detect_every=3, smooth=True, min_face=MIN_FACE,
