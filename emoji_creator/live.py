@@ -331,8 +331,9 @@ class LivePipeline:
                     near = None if region is None else near
         if near is not None:
             # Between full scans, a finder that can look only around the faces it follows does so;
-            # it need not check again a face that still looks as it did.
-            same = tracker.still_same([signature(c) for c in crop_faces(gray, near)])
+            # it need not check again a face that still looks as it did (near is `held`: their
+            # crops' signatures are taken once a frame, above).
+            same = tracker.still_same(sigs)
             boxes = self.detector(frame, gray, near=near, same=same, regions=[region] if region else ())[0]
             if region is not None:  # what changed has been searched: the scene as it is now is the reference
                 self.full_scan = (average, self.full_scan[1])
