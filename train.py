@@ -60,8 +60,9 @@ def seed_value(text):
     return value
 
 
-def check_paths(args, output, report_dir, ckpt_dir):
+def check_paths(args, recipe, output, report_dir, ckpt_dir):
     """Refuse, before any data loads, every path that would lose something or fail at the end."""
+    teacher = Path(recipe.teacher) if recipe.teacher else None  # --teacher, or the one the recipe names
     for option, path, folder in (("--output", output, False), ("--report-dir", report_dir, True),
                                  ("--checkpoint-dir", ckpt_dir, True)):
         check_place(option, path, folder)
@@ -70,14 +71,14 @@ def check_paths(args, output, report_dir, ckpt_dir):
                         f"(e.g. --output {output.with_suffix('.h5').name})")
     if kind(output) == "folder":
         raise UserError(f"--output {output} is a folder: name the model file, e.g. {output / 'emotion_model.h5'}")
-    if args.teacher is not None and same_file(args.teacher, output):
-        raise UserError(f"--teacher {args.teacher} is also the --output: the new net would replace its teacher; "
+    if teacher is not None and same_file(teacher, output):
+        raise UserError(f"the teacher {teacher} is also the --output: the new net would replace its teacher; "
                         f"name another --output (e.g. --output student.h5)")
     data = Path(args.data)
 
     # Every path written against every path read, and against each other, before any work.
     check_writes([("--output", output), ("--report-dir", report_dir), ("--checkpoint-dir", ckpt_dir)],
-                 [("the data", data), ("--votes", args.votes or votes_beside(data)), ("--teacher", args.teacher),
+                 [("the data", data), ("--votes", args.votes or votes_beside(data)), ("--teacher", teacher),
                   ("--join", args.join), ("--init", args.init), ("the program", Path(__file__).resolve().parent
                                                                  / "emoji_creator")],
                  allowed={("--output", "--join"), ("--output", "--init")}, folders={"--report-dir", "--checkpoint-dir"})
@@ -179,7 +180,7 @@ def main(argv=None):
         if args.resume and args.restart:
             raise UserError("--resume continues the run in the checkpoint folder, --restart starts over: pick one")
         check_data(args.data)
-        check_paths(args, output, report_dir, ckpt.path)
+        check_paths(args, recipe, output, report_dir, ckpt.path)
         if news := claim(ckpt, args.resume, args.restart):
             print(news)
         batch = (check_resume(args, ckpt) if args.resume else None) or recipe.batch_size
@@ -215,7 +216,7 @@ def run(args, recipe, output, ckpt, report_dir, batch):
     if not args.resume:  # a resumed run learns what it learned before (its saved recipe)
         recipe = replace(recipe, labels=args.labels or ("votes" if "votes" in data else "fer2013"))
     faster = None if recipe.model == "fast" else (
-        "'python train.py --model fast' trains a model in about 16 minutes on a 2-core CPU (README: Results)"
+        "'python train.py --model fast' trains a model in about 14 minutes on a 2-core CPU (README: Results)"
         + ("" if recipe.cpu_friendly else "; this recipe is meant for a GPU (README: Training)"))
     return train(data, recipe, output, ckpt, report_dir, resume=args.resume,
                  verbose=1 if sys.stdout.isatty() else 2, data_name=str(args.data), join=args.join,

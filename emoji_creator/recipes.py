@@ -10,7 +10,7 @@ What each recipe measured is in reports/ and docs/, not here.
 """
 from dataclasses import dataclass, replace
 
-from . import UserError
+from . import ROOT, UserError
 from .files import kind
 
 
@@ -45,10 +45,12 @@ RECIPES = {
     # cosine schedule with a larger learning rate and batch, and the cheap flip-and-crop
     # augmentation; train.py asks TensorFlow for its oneDNN kernels (its time and scores:
     # README, docs/fast_training.md). No class weights: in a run this short they cost
-    # accuracy overall (disgust, the rarest class, pays for it).
-    "fast": Recipe(model="fast", epochs=28, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
+    # accuracy overall (disgust, the rarest class, pays for it). Half of each target is the
+    # answer of a teacher kept in git (teachers/README.md), chosen on held-out faces
+    # (docs/ferplus.md); --distill 0 trains it alone.
+    "fast": Recipe(model="fast", epochs=26, batch_size=128, learning_rate=3e-3, weight_decay=5e-4,
                    warmup_epochs=1, augment_kind="crop", erasing=0.0, class_weight_power=0.0,
-                   cpu_friendly=True),
+                   teacher="teachers/fast_recipe.h5", distill=0.5, cpu_friendly=True),
     # The first shipped model: the wide net, regularised by random erasing, 200 epochs
     # (reports/wide_200ep_fer2013/).
     "wide": Recipe(),
@@ -106,13 +108,13 @@ def recipe_from(args):
 
 def _with_teacher_and_init(recipe, args):
     """The teacher's share and the fine-tuned model: each recipe that needs one refuses to go without."""
-    if args.teacher is not None:
+    if args.distill == 0 and args.teacher is None:  # e.g. a recipe alone, as a control for what its teacher adds
+        recipe = replace(recipe, teacher="", distill=0.0)
+    elif (teacher := args.teacher if args.teacher is not None else recipe_teacher(recipe, args.resume)):
         share = args.distill if args.distill is not None else (recipe.distill or 0.5)
         if not 0 < share <= 1:
             raise UserError("--distill is the teacher's share of each target: more than 0, at most 1")
-        recipe = replace(recipe, teacher=str(args.teacher), distill=share)
-    elif args.distill == 0:  # e.g. the student recipe alone, as a control for what its teacher adds
-        recipe = replace(recipe, distill=0.0)
+        recipe = replace(recipe, teacher=str(teacher), distill=share)
     elif args.distill is not None and not args.resume:  # a share of nothing would silently train alone
         raise UserError("--distill is the share of each target taken from --teacher MODEL: pass the teacher too, "
                         "or --distill 0 to train without one")
@@ -125,3 +127,16 @@ def _with_teacher_and_init(recipe, args):
         raise UserError(f"the {args.model} recipe fine-tunes a trained model: pass --init MODEL "
                         f"(e.g. --init emotion_model.h5)")
     return recipe
+
+
+def recipe_teacher(recipe, resume):
+    """The teacher a recipe names (a file kept in git, under the project root), or None.
+    A resumed run learns from the answers its checkpoints keep, so it needs no file."""
+    if not recipe.teacher:
+        return None
+    path = ROOT / recipe.teacher
+    if kind(path) != "file" and not resume:
+        raise UserError(f"the {recipe.model} recipe learns from {recipe.teacher}, which is "
+                        f"{'missing' if kind(path) == 'missing' else 'not a file'}: restore it "
+                        f"('git checkout -- {recipe.teacher}'), or pass --distill 0 to train without it")
+    return path

@@ -140,7 +140,7 @@ def trained_model(tiny_data, tmp_path_factory):
     import train
 
     out = tmp_path_factory.mktemp("model") / "tiny_model.h5"
-    rc = train.main(["--data", str(tiny_data), "--epochs", "1", "--batch-size", "16", "--output", str(out),
+    rc = train.main(["--data", str(tiny_data), "--epochs", "1", "--batch-size", "16", "--distill", "0", "--output", str(out),
                      "--report-dir", str(out.parent / "report"), "--checkpoint-dir", str(out.parent / "ckpt")])
     assert rc == 0 and out.is_file()
     return out

@@ -49,7 +49,7 @@ def report(folder):
 
 
 def args(data, out, *extra):
-    return ["--data", str(data), "--epochs", "1", "--batch-size", "16", "--output", str(out / "m.h5"),
+    return ["--data", str(data), "--epochs", "1", "--batch-size", "16", "--distill", "0", "--output", str(out / "m.h5"),
             "--report-dir", str(out / "report"), "--checkpoint-dir", str(out / "ckpt"), *extra]
 
 

@@ -17,7 +17,7 @@ def test_interrupted_training_keeps_old_model_and_resumes(tiny_data, tmp_path):
     out.write_bytes(b"the previous model")
     ckpt = tmp_path / "ckpt"
     cmd = [sys.executable, str(ROOT / "train.py"), "--data", str(tiny_data), "--epochs", "200",
-           "--batch-size", "16", "--output", str(out), "--checkpoint-dir", str(ckpt),
+           "--batch-size", "16", "--distill", "0", "--output", str(out), "--checkpoint-dir", str(ckpt),
            "--report-dir", str(tmp_path / "report")]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -21,6 +21,7 @@ from conftest import unavailable
 from emoji_creator import ROOT
 
 TRAIN = ["--epochs", "1", "--batch-size", "16"]
+ALONE = ["--distill", "0"]  # no teacher unless a test names one (the recipe's own: test_train.py)
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 BAD_NAME = os.fsdecode(b"face-\xff\xfe")  # not valid UTF-8: OpenCV's path calls crashed on it
 
@@ -46,10 +47,11 @@ def assert_one_line(run, code=2):
     return errors[0] if errors else run.stderr
 
 
-def train_args(tiny_data, tmp_path, **paths):
+def train_args(tiny_data, tmp_path, alone=True, **paths):
     given = {"output": tmp_path / "m.h5", "report-dir": tmp_path / "report",
              "checkpoint-dir": tmp_path / "ckpt", **paths}
-    return ["--data", str(tiny_data), *TRAIN] + [a for k, v in given.items() for a in (f"--{k}", str(v))]
+    return ["--data", str(tiny_data), *TRAIN, *(ALONE if alone else [])] + \
+        [a for k, v in given.items() for a in (f"--{k}", str(v))]
 
 
 @pytest.fixture
@@ -317,6 +319,6 @@ def test_a_teacher_of_the_wrong_shape_is_told_to_pass_another(tiny_data, tmp_pat
     odd = keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Flatten(), keras.layers.Dense(3, "softmax")])
     path = tmp_path / "odd.h5"
     odd.save(path)
-    assert train.main(train_args(tiny_data, tmp_path) + ["--teacher", str(path)]) == 2
+    assert train.main(train_args(tiny_data, tmp_path, alone=False) + ["--teacher", str(path)]) == 2
     line = one_error(capsys)
     assert "pass another model" in line and "retrain" not in line

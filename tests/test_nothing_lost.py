@@ -22,7 +22,7 @@ import useIt
 from conftest import latest_unit, useit_with_file_limit
 from emoji_creator import ROOT
 
-TRAIN = ["--epochs", "1", "--batch-size", "16"]
+TRAIN = ["--epochs", "1", "--batch-size", "16", "--distill", "0"]  # alone: the teacher is tested in test_train.py
 
 
 def one_error(capsys):
@@ -157,7 +157,7 @@ def test_random_kills_during_training_never_desync_the_checkpoint(tiny_data, tmp
     ckpt = tmp_path / "ckpt"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     base = [sys.executable, str(ROOT / "train.py"), "--data", str(tiny_data), "--epochs", "500",
-            "--batch-size", "16", "--output", str(tmp_path / "m.h5"), "--checkpoint-dir", str(ckpt),
+            "--batch-size", "16", "--distill", "0", "--output", str(tmp_path / "m.h5"), "--checkpoint-dir", str(ckpt),
             "--report-dir", str(tmp_path / "report")]
     rng = np.random.default_rng(7)
     kills = 0

@@ -30,7 +30,7 @@ from emoji_creator.checkpoints import CheckpointDir
 from emoji_creator.files import check_writes, fresh_folder, read_json
 from emoji_creator.sources import FrameSource
 
-TRAIN = ["--epochs", "1", "--batch-size", "16"]
+TRAIN = ["--epochs", "1", "--batch-size", "16", "--distill", "0"]  # alone: the teacher is tested in test_train.py
 BAD_NAME = os.fsdecode(b"caf\xe9-\xff")  # not valid UTF-8: OpenCV's C++ path calls crash on it
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -72,7 +72,7 @@ def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, 
 
     out = tmp_path / "emotion_model.h5"
     shutil.copy(trained_model, out)
-    args = ["--data", str(tiny_data), "--epochs", "1", "--batch-size", "16", "--erasing", "0.5",
+    args = ["--data", str(tiny_data), "--epochs", "1", "--batch-size", "16", "--erasing", "0.5", "--distill", "0",
             "--join", str(out), "--output", str(out), "--report-dir", str(tmp_path / "report"),
             "--checkpoint-dir", str(tmp_path / "ckpt")]
     assert train.main(args) == 0
@@ -131,6 +131,29 @@ def test_distillation_learns_from_the_teacher_s_answers(trained_model, tiny_data
     # A student never replaces its own teacher.
     assert train.main(["--data", str(tiny_data), "--teacher", str(out), "--output", str(out)]) == 2
     assert "replace its teacher" in capsys.readouterr().err
+
+
+def test_the_cpu_recipe_learns_half_from_the_teacher_kept_in_git(tiny_data, tmp_path, capsys, monkeypatch):
+    from emoji_creator import ROOT, recipes
+
+    teacher = ROOT / recipes.RECIPES["fast"].teacher
+    assert teacher.is_file()  # in git: a fresh clone trains the recipe as measured
+    kept = teacher.read_bytes()
+    args = ["--data", str(tiny_data), "--epochs", "1", "--batch-size", "16", "--report-dir", str(tmp_path / "report"),
+            "--checkpoint-dir", str(tmp_path / "ckpt")]
+    assert train.main(args + ["--output", str(tmp_path / "m.h5")]) == 0
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert metrics["teacher"]["file"] == str(teacher) and metrics["teacher"]["share"] == 0.5
+    # The teacher is an input: never the output.
+    capsys.readouterr()
+    assert train.main(args + ["--output", str(teacher)]) == 2
+    assert "replace its teacher" in capsys.readouterr().err and teacher.read_bytes() == kept
+    # Without the file: one line saying how to restore it, or to train alone.
+    monkeypatch.setattr(recipes, "ROOT", tmp_path / "a clone without it")
+    assert train.main(args + ["--output", str(tmp_path / "m2.h5")]) == 2
+    err = capsys.readouterr().err
+    assert "teachers/fast_recipe.h5, which is missing" in err and "--distill 0" in err and "Traceback" not in err
+    assert not (tmp_path / "m2.h5").exists()
 
 
 def test_student_recipe_needs_a_teacher_and_learns_70_percent_from_it(trained_model, tiny_data, tmp_path, capsys):
@@ -198,7 +221,7 @@ def test_hold_out_keeps_a_share_of_each_class_and_the_same_images_per_seed():
 
 
 def test_holdout_validates_on_training_images_and_a_resume_keeps_them(tiny_data, tmp_path, capsys):
-    common = ["--data", str(tiny_data), "--batch-size", "16", "--output", str(tmp_path / "m.h5"),
+    common = ["--data", str(tiny_data), "--batch-size", "16", "--distill", "0", "--output", str(tmp_path / "m.h5"),
               "--report-dir", str(tmp_path / "report"), "--checkpoint-dir", str(tmp_path / "ckpt")]
     assert train.main(common + ["--epochs", "1", "--holdout", "0.3"]) == 0
     assert "data: 49 training, 21 validation (30% of the training images, held out), 28 test" in capsys.readouterr().out
@@ -267,7 +290,7 @@ def test_train_on_csv(tiny_data, tmp_path, capsys):
     data = tmp_path / "fer2013.csv"
     write_csv(data, tiny_data, bad_row=True)
     out = tmp_path / "csv_model.h5"
-    rc = train.main(["--data", str(data), "--epochs", "1", "--batch-size", "16", "--output", str(out),
+    rc = train.main(["--data", str(data), "--epochs", "1", "--batch-size", "16", "--distill", "0", "--output", str(out),
                      "--report-dir", str(tmp_path / "report"), "--checkpoint-dir", str(tmp_path / "ckpt")])
     assert rc == 0
     check_contract(out)

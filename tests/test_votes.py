@@ -75,7 +75,7 @@ def test_votes_are_matched_by_row_for_fer2013_csv(row_named, tmp_path):
 
 
 def test_train_learns_from_votes_and_reports_both_scores(row_named, tmp_path, capsys):
-    rc = train.main(["--data", str(row_named[0]), "--epochs", "1", "--batch-size", "16",
+    rc = train.main(["--data", str(row_named[0]), "--epochs", "1", "--batch-size", "16", "--distill", "0",
                      "--output", str(tmp_path / "m.h5"), "--report-dir", str(tmp_path / "r"),
                      "--checkpoint-dir", str(tmp_path / "c")])  # the votes file lies beside the data
     out = capsys.readouterr().out
