@@ -150,8 +150,10 @@ def test_a_slow_pipeline_never_holds_the_window(app_for, clip):
     app.stats.tick_ms.clear()
     app.stats.longest_tick_ms = 0.0
     shown = app.stats.frames_shown
-    pump(root, lambda: app.stats.frames_shown >= shown + 3)
-    assert app.flow.faces and app.stats.longest_tick_ms < 150, f"a tick took {app.stats.longest_tick_ms:.0f} ms"
+    # Labelled frames still arrive: some frame after the first three shows faces (the clip changes face
+    # every 6 frames, so the one on screen at a given moment may be between two).
+    pump(root, lambda: app.stats.frames_shown >= shown + 3 and app.flow.faces)
+    assert app.stats.longest_tick_ms < 150, f"a tick took {app.stats.longest_tick_ms:.0f} ms"
     app.controls.quit_button.invoke()
     assert not app.labeller.thread.is_alive()  # Quit ends the worker too
 
