@@ -62,4 +62,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from emoji_creator import run_tool
+
+    sys.exit(run_tool(main))

@@ -100,6 +100,9 @@ def attach_votes(data, votes_path):
     names without a row, rows past the file's end, or rows the file files under
     another split than the folder holds them in.
     """
+    if votes_path is None:  # e.g. votes_beside() found none: a tool that scores FER+ cannot go on
+        raise UserError("FER+'s votes (fer2013new.csv) are not beside the data: put them there "
+                        "(data/README.md says where to get them)")
     usage, table, reasons = read_votes(votes_path)
     rows = data.get("rows")
     if rows is None:

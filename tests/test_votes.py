@@ -1,13 +1,16 @@
 """FER+'s votes: matched to images by row, refused when they do not fit, scored both ways."""
 import csv
 import json
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import train
 from conftest import shipped_faces
-from emoji_creator import CLASSES
+from emoji_creator import CLASSES, ROOT
 from emoji_creator.votes import CLASS_COLUMNS, VOTE_COLUMNS
 
 HEADER = ["Usage", "Image name", *VOTE_COLUMNS]
@@ -144,3 +147,21 @@ def test_ferplus_score_counts_any_top_voted_class():
     probs = np.eye(7)[[4, 0, 2]]
     m = ferplus_metrics(votes, probs)
     assert m["accuracy"] == 0.5 and m["images"] == 2 and m["left_out"] == 1
+
+
+def test_ensemble_margin_runs_on_a_small_folder_and_needs_the_votes(tiny_data_copy, trained_model):
+    """benchmarks/ensemble_margin.py (a smoke run: the figure means nothing on 7 held-out faces), and
+    its one line when the votes file is not beside the data."""
+    from conftest import find_fer, unavailable
+
+    found, why = find_fer()
+    if found is None or not (found / "fer2013new.csv").is_file():
+        unavailable(why or f"FER+'s votes not beside {found}")
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "ensemble_margin.py"), "--data", str(tiny_data_copy),
+           "--first", str(trained_model), "--second", str(trained_model), str(trained_model)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "fer2013new.csv" in run.stderr and "data/README.md" in run.stderr
+    shutil.copy(found / "fer2013new.csv", tiny_data_copy)
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "bootstrap" in run.stdout, run.stderr[-2000:]
