@@ -18,12 +18,6 @@ sys.path.insert(0, str(ROOT))
 DRAWS = 5000
 
 
-def agreement(answers, votes):
-    """Per face: whether the averaged answer is one of FER+'s top-voted classes."""
-    top = np.mean(answers, axis=0).argmax(axis=1)
-    return votes[np.arange(len(votes)), top] >= votes.max(axis=1) - 1e-9
-
-
 def main(argv=None):
     from emoji_creator import native_stderr_quiet, quiet_libraries
 
@@ -40,17 +34,18 @@ def main(argv=None):
     from emoji_creator.recipes import Recipe
     from emoji_creator.runtime import ONE_VIEW, make_predictor
     from emoji_creator.training import split_data
-    from emoji_creator.votes import attach_votes, votes_beside
+    from emoji_creator.votes import attach_votes, ferplus_right, kept, votes_beside
 
     data = attach_votes(load_dataset(args.data), votes_beside(args.data))
     x, _, votes = split_data(data, Recipe(holdout=0.1, labels="votes"))["val"]
+    x, votes = x[kept(votes)], votes[kept(votes)]  # as ferplus_metrics scores them (tools/ensemble.py)
     right = []
     for paths in (args.first, args.second):
         answers = []
         for path in paths:
             predict = make_predictor(load_emotion_model(path)[0], views=ONE_VIEW)
             answers += [predict(x), predict(x[:, :, ::-1])]
-        right.append(agreement(answers, votes))
+        right.append(ferplus_right(votes, np.mean(answers, axis=0)))
         print(f"{' + '.join(p.stem for p in paths):30} face + mirror: held-out FER+ {right[-1].mean():.2%}")
     rng = np.random.default_rng(0)
     draws = rng.integers(0, len(x), size=(DRAWS, len(x)))

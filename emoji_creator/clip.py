@@ -15,6 +15,7 @@ frames with a little sensor noise, as a person holding still in front of a
 webcam would give.
 """
 import argparse
+import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,7 +325,7 @@ def write_frames(path, frames, fps=30):
         raise RuntimeError(f"cannot write {path}")
     n = 0
     try:
-        for frame in ([] if first is None else [first]) + list(frames):
+        for frame in itertools.chain([] if first is None else [first], frames):  # streamed, never all held
             writer.write(frame)
             n += 1
     finally:

@@ -135,8 +135,8 @@ def recipe_teacher(recipe, resume):
     if not recipe.teacher:
         return None
     path = ROOT / recipe.teacher
-    if kind(path) != "file" and not resume:
+    if (found := kind(path)) != "file" and not resume:
         raise UserError(f"the {recipe.model} recipe learns from {recipe.teacher}, which is "
-                        f"{'missing' if kind(path) == 'missing' else 'not a file'}: restore it "
+                        f"{'missing' if found == 'missing' else 'not a file'}: restore it "
                         f"('git checkout -- {recipe.teacher}'), or pass --distill 0 to train without it")
     return path

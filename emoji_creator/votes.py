@@ -170,6 +170,11 @@ def targets(choice, votes, labels):
     return out.astype(np.float32)
 
 
+def ferplus_right(votes, probs):
+    """Per image (all kept): whether the answer is one of its top-voted classes."""
+    return votes[np.arange(len(votes)), probs.argmax(axis=1)] >= votes.max(axis=1)
+
+
 def ferplus_metrics(votes, probs, class_names=CLASSES):
     """Agreement with the FER+ majority: a prediction counts when it is one of the top-voted classes.
 
@@ -178,7 +183,7 @@ def ferplus_metrics(votes, probs, class_names=CLASSES):
     """
     keep = kept(votes)
     v, p = votes[keep], probs[keep].argmax(axis=1)
-    right = v[np.arange(len(v)), p] >= v.max(axis=1)
+    right = ferplus_right(v, probs[keep])
     truth = majority(v)
     n = len(class_names)
     cm = np.zeros((n, n), dtype=np.int64)
