@@ -152,7 +152,8 @@ def parse_args(argv=None):
     g_teacher = p.add_argument_group("teacher", "distillation")
     g_teacher.add_argument("--teacher", type=Path, metavar="MODEL",
                    help="distillation: the net also learns from this model's answers on each training face "
-                        "(e.g. the shipped emotion_model.h5, or an ensemble made with --join)")
+                        "(e.g. the shipped emotion_model.h5, or an ensemble made with --join), or from an "
+                        "answers file (.npz) made by tools/fold_teachers.py")
     g_teacher.add_argument("--distill", type=float, metavar="SHARE",
                    help="with --teacher: the teacher's share of each training target, the true label has the "
                         "rest (default: the recipe's: 0.7 student, 0.5 others); 0 without --teacher: none")

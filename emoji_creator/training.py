@@ -19,6 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import CLASSES, UserError
+from .answers import is_answers_file, read_answers
 from .checkpoints import CheckpointDir, checkpoint_callback, mark_finished
 from .data import HOLDOUT_SEED, class_weights, hold_out_mask
 from .devices import plan_devices, shard_rows
@@ -168,7 +169,7 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
             model = _new_model(recipe, steps, plan.jit_compile)
         history, best, initial_epoch, before, stream_seed = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0, recipe.seed
     truth, val_truth, cw = _targets(recipe, split)
-    teacher = _teacher(ckpt.path, recipe, x_tr, x_te, y_te, resume) if recipe.teacher else None
+    teacher = _teacher(ckpt.path, recipe, x_tr, split["train_rows"], x_te, y_te, resume) if recipe.teacher else None
     goal = truth if teacher is None else mix_targets(teacher["train"], truth, recipe.distill)
     started = {"at": time.time(), "before": before}
     timing = timing_callback(recipe, steps, len(x_val), recipe.epochs - initial_epoch, faster)
@@ -305,7 +306,8 @@ def check_holdout(y, held, share):
 
 
 def split_data(data, recipe):
-    """{"train", "val", "test"}: (x, FER2013 labels, FER+ votes or None) as the run uses them.
+    """{"train", "val", "test"}: (x, FER2013 labels, FER+ votes or None) as the run uses them, and
+    "train_rows": the training faces' fer2013.csv rows (None when their names carry none).
 
     --holdout moves a share of each class of the training images to validation.
     Learning from FER+ drops the images whose votes cannot be trained on from
@@ -318,6 +320,7 @@ def split_data(data, recipe):
         raise UserError(f"--labels {recipe.labels} learns from FER+'s votes, but none were found: pass --votes "
                         f"fer2013new.csv (data/README.md says where to get it), or --labels fer2013")
     out = {name: data[name] + (votes.get(name),) for name in ("train", "val", "test")}
+    rows = (data.get("rows") or {}).get("train")  # the training faces' fer2013.csv rows, for a teacher's answers
     if recipe.holdout:
         x, y, v = out["train"]
         # One split for every seed: runs of different seeds are compared, and ensembled, on the same faces.
@@ -325,11 +328,15 @@ def split_data(data, recipe):
         check_holdout(y, held, recipe.holdout)
         out["train"] = (x[~held], y[~held], None if v is None else v[~held])
         out["val"] = (x[held], y[held], None if v is None else v[held])
+        rows = None if rows is None else rows[~held]
     if recipe.labels != "fer2013":
         for name in ("train", "val"):
             x, y, v = out[name]
             keep = kept(v)
             out[name] = (x[keep], y[keep], v[keep])
+            if name == "train" and rows is not None:
+                rows = rows[keep]
+    out["train_rows"] = rows
     return out
 
 
@@ -343,31 +350,35 @@ def data_fingerprint(x, y):
     return h.hexdigest()[:16]
 
 
-def _teacher(ckpt_dir, recipe, x_tr, x_te, y_te, resume):
+def _teacher(ckpt_dir, recipe, x_tr, rows, x_te, y_te, resume):
     """The teacher's answers on the training faces (and its own test score), computed once per run.
 
-    Its answers are averaged over face and mirror, as the app answers with a
+    A model file's answers are averaged over face and mirror, as the app answers with a
     single net, and taken on the faces as they are: the recipe's shifts of a
     few pixels barely move them. An ensemble gets the mirror too, although the
     app gives one a single view: a teacher's time is free, and the mirror
-    helps a joined teacher too (docs/distillation.md). The answers are kept in the checkpoint
-    folder, so a resumed run learns from the same answers even if the teacher
-    file has been replaced since.
+    helps a joined teacher too (docs/distillation.md). An answers file (answers.py) is read by the
+    faces' rows and has no test score. The answers are kept in the checkpoint folder, so a resumed
+    run learns from the same answers even if the teacher file has been replaced since.
     """
 
     kept = ckpt_dir / "teacher.npz"
     if resume and kept.is_file():
         with np.load(kept) as f:
-            return {"train": f["train"], "test_accuracy": float(f["test_accuracy"])}
-    model = load_model_of_our_classes(recipe.teacher, "it cannot teach this net")
+            score = float(f["test_accuracy"])
+            return {"train": f["train"], "test_accuracy": None if np.isnan(score) else score}
     started = time.time()
-    predict = make_predictor(model, views=MIRROR)
-    probs = predict(x_tr).astype(np.float32)
-    test_accuracy = float((predict(x_te).argmax(axis=1) == y_te).mean())
-    print(f"teacher {recipe.teacher}: {test_accuracy:.2%} on the test split; its answers on "
-          f"{len(x_tr)} training faces took {time.time() - started:.0f} s")
+    if is_answers_file(recipe.teacher):
+        probs, test_accuracy = read_answers(recipe.teacher, rows), None
+        print(f"teacher {recipe.teacher}: its answers on {len(x_tr)} training faces, read from the file")
+    else:
+        predict = make_predictor(load_model_of_our_classes(recipe.teacher, "it cannot teach this net"), views=MIRROR)
+        probs = predict(x_tr).astype(np.float32)
+        test_accuracy = float((predict(x_te).argmax(axis=1) == y_te).mean())
+        print(f"teacher {recipe.teacher}: {test_accuracy:.2%} on the test split; its answers on "
+              f"{len(x_tr)} training faces took {time.time() - started:.0f} s")
     with replacing(kept) as partial:  # renamed into place whole, never half-written
-        np.savez(partial, train=probs, test_accuracy=test_accuracy)
+        np.savez(partial, train=probs, test_accuracy=np.nan if test_accuracy is None else test_accuracy)
     return {"train": probs, "test_accuracy": test_accuracy}
 
 

@@ -282,7 +282,7 @@ def test_an_ensemble_teacher_answers_on_face_and_mirror(trained_model, tmp_path,
     save_model(pair, tmp_path / "pair.h5")
     x = np.random.default_rng(1).integers(0, 256, (6, 48, 48, 1)).astype(np.float32)
     recipe = replace(RECIPES["fast"], teacher=str(tmp_path / "pair.h5"), distill=0.5)
-    got = _teacher(tmp_path, recipe, x, x, np.zeros(6, int), resume=False)
+    got = _teacher(tmp_path, recipe, x, None, x, np.zeros(6, int), resume=False)
     np.testing.assert_allclose(got["train"], make_predictor(pair, views=MIRROR)(x), atol=1e-4)
 
 

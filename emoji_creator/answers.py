@@ -1,0 +1,62 @@
+"""A teacher kept as its answers: each training face's probabilities, found by its fer2013.csv row.
+
+    from emoji_creator.answers import read_answers, write_answers
+    write_answers("teachers/fast_recipe.npz", rows, probs, how="tools/fold_teachers.py ...")
+    probs = read_answers("teachers/fast_recipe.npz", rows)   # (len(rows), 7), in CLASSES order
+
+A model file answers any face, but on its own training faces it answers much as
+the votes it learnt, which teaches a student little. An answers file can hold what a
+model file cannot: out-of-fold answers, each face answered by networks that never
+trained on it (tools/fold_teachers.py makes them). It is also small and costs a run
+no time. train.py takes one wherever it takes a teacher (--teacher FILE.npz).
+"""
+import zipfile
+
+import numpy as np
+
+from . import CLASSES, UserError
+from .files import replacing
+
+ANSWERS_SUFFIX = ".npz"
+
+
+def is_answers_file(path):
+    """Whether a teacher is given as answers (by its suffix) rather than as a model file."""
+    return str(path).lower().endswith(ANSWERS_SUFFIX)
+
+
+def write_answers(path, rows, probs, how=""):
+    """Keep `probs` ((n, 7) over CLASSES) for the faces of fer2013.csv rows `rows`, with how they
+    were made; written whole or not at all (files.replacing)."""
+    rows, probs = np.asarray(rows, np.int64), np.asarray(probs, np.float32)
+    if probs.shape != (len(rows), len(CLASSES)) or len(np.unique(rows)) != len(rows):
+        raise ValueError("one row of 7 probabilities for each distinct fer2013.csv row")
+    with replacing(path) as partial, open(partial, "wb") as f:
+        np.savez_compressed(f, rows=rows, probs=probs.astype(np.float16), classes=np.array(CLASSES), how=np.array(how))
+
+
+def read_answers(path, rows):
+    """The answers for the faces of fer2013.csv rows `rows` ((n, 7) float32 over CLASSES, each row
+    summing to 1). UserError, with what to do, for a file that is not an answers file of these
+    classes, for faces that carry no row, and for rows the file does not answer."""
+    if rows is None:
+        raise UserError(f"the teacher {path} holds answers found by each face's fer2013.csv row, and these images "
+                        f"carry none (names like 00007.png): pass a model file with --teacher, or --distill 0")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            kept_rows, probs, classes = f["rows"], f["probs"].astype(np.float32), [str(c) for c in f["classes"]]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        raise UserError(f"{path} is not a teacher's answers file (tools/fold_teachers.py writes them): pass "
+                        f"another --teacher, or --distill 0") from None
+    if classes != list(CLASSES) or probs.shape != (len(kept_rows), len(CLASSES)):
+        raise UserError(f"{path} answers over {', '.join(classes)}, not this app's classes ({', '.join(CLASSES)}): "
+                        f"pass another --teacher, or --distill 0")
+    order = np.argsort(kept_rows)
+    at = np.searchsorted(kept_rows[order], rows)
+    found = (at < len(kept_rows)) & (kept_rows[order][np.minimum(at, len(kept_rows) - 1)] == rows)
+    if not found.all():
+        raise UserError(f"{path} has no answer for {int((~found).sum())} of these {len(rows)} training faces (e.g. "
+                        f"row {int(np.asarray(rows)[~found][0])}): it was made for other data; pass a model file "
+                        f"with --teacher, or --distill 0")
+    probs = probs[order][at]
+    return probs / probs.sum(axis=1, keepdims=True)  # float16 storage: each row sums to 1 again

@@ -1,0 +1,66 @@
+"""A teacher kept as answers (emoji_creator/answers.py) and the out-of-fold teachers that make them
+(tools/fold_teachers.py): found by row, refused in one line, and taught from by train.py."""
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from emoji_creator import CLASSES, ROOT, UserError, run_tool
+from emoji_creator.answers import read_answers, write_answers
+
+sys.path.insert(0, str(ROOT / "tools"))
+import fold_teachers  # noqa: E402
+
+
+def test_answers_are_found_by_row_and_anything_else_is_one_line(tmp_path):
+    probs = np.random.default_rng(0).dirichlet(np.ones(len(CLASSES)), 3)
+    path = tmp_path / "answers.npz"
+    write_answers(path, [5, 2, 9], probs)
+    np.testing.assert_allclose(read_answers(path, np.array([9, 5])), probs[[2, 0]], atol=2e-3)
+    with pytest.raises(UserError, match="no answer for 1 of these 2 .*row 7"):
+        read_answers(path, np.array([9, 7]))
+    with pytest.raises(UserError, match="carry none"):
+        read_answers(path, None)
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    np.savez(tmp_path / "other.npz", rows=[1], probs=np.ones((1, 8)), classes=np.array(list(CLASSES) + ["contempt"]))
+    for bad, says in (("junk.npz", "not a teacher's answers file"), ("other.npz", "not this app's classes")):
+        with pytest.raises(UserError, match=says):
+            read_answers(tmp_path / bad, np.array([1]))
+
+
+def test_fold_teachers_answer_each_face_with_the_net_that_never_saw_it(tiny_data_copy, trained_model, tmp_path,
+                                                                       capsys):
+    import shutil
+
+    import train
+    from conftest import find_fer, unavailable
+
+    found, why = find_fer()
+    if found is None or not (found / "fer2013new.csv").is_file():
+        unavailable(why or f"FER+'s votes not beside {found}")
+    shutil.copy(found / "fer2013new.csv", tiny_data_copy)
+    folds = tmp_path / "folds"
+    assert run_tool(lambda: fold_teachers.main(["folds", "--data", str(tiny_data_copy), "--out", str(folds),
+                                                "--k", "2"])) == 0
+    seen = [{p.name for p in (folds / str(k) / "train").rglob("*.png")} for k in (0, 1)]
+    every = {p.name for p in (tiny_data_copy / "train").rglob("*.png")}
+    with np.load(folds / "folds.npz") as f:
+        held = {f"{r:05d}.png" for r in f["rows"][f["fold"] < 0]}
+    # Each fold's folder trains on the other fold only; the held-out faces are in none.
+    assert held and seen[0] and seen[1] and not seen[0] & seen[1] and seen[0] | seen[1] == every - held
+    assert (folds / "0" / "fer2013new.csv").is_file() and len(list((folds / "1" / "test").rglob("*.png"))) == 28
+    out = tmp_path / "answers.npz"
+    answer = ["answers", "--data", str(tiny_data_copy), "--folds", str(folds), "--output", str(out)]
+    assert run_tool(lambda: fold_teachers.main(answer + [str(trained_model)])) == 2  # one model for two folds
+    assert run_tool(lambda: fold_teachers.main(answer + [str(trained_model)] * 2)) == 0
+    kept = out.read_bytes()
+    assert run_tool(lambda: fold_teachers.main(answer + [str(trained_model)] * 2)) == 2  # never over a file
+    assert out.read_bytes() == kept and "name a new file" in capsys.readouterr().err
+    # train.py learns from it as from any teacher.
+    report = tmp_path / "report"
+    assert train.main(["--data", str(tiny_data_copy), "--epochs", "1", "--batch-size", "16", "--teacher", str(out),
+                       "--output", str(tmp_path / "m.h5"), "--report-dir", str(report),
+                       "--checkpoint-dir", str(tmp_path / "ckpt")]) == 0
+    teacher = json.loads((report / "metrics.json").read_text())["teacher"]
+    assert teacher == {"file": str(out), "share": 0.5, "test_accuracy": None}
