@@ -477,3 +477,29 @@ def test_the_training_terminal_never_says_0_minutes_and_names_what_a_run_left(tm
                              CheckpointDir(tmp_path / "ckpt"), tmp_path / "report")
     assert line.startswith("left: the old model") and "rm -r" in line and str(tmp_path / "ckpt") in line
     assert "old model" not in train.left_behind({}, CheckpointDir(tmp_path / "ckpt"), tmp_path / "report")
+
+
+@pytest.mark.parametrize("b1, chosen", [(63, ("X",)), (120, ("X", "Y", "Z"))])
+def test_the_ensemble_tool_takes_a_larger_set_only_when_it_wins_by_more_than_the_noise(b1, chosen):
+    """tools/ensemble.py's one-standard-error rule on made-up answers: three nets, each wrong on a block
+    of faces the other two get right, and X also right where both others are wrong. The three
+    together beat X by 3 faces of 1,000 (the noise of 123 changed faces), or by 60."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import ensemble
+
+    n, truth = 1000, len(CLASSES) - 1  # ties go to the lowest class: a wrong answer
+    votes = np.zeros((n, len(CLASSES)))
+    votes[:, truth] = 10
+    right = {k: np.zeros(n, bool) for k in "XYZ"}
+    for k in right:
+        right[k][:700] = True
+    edges = np.cumsum([700, b1, 60, 60, 60])
+    for (lo, hi), wrong in zip(zip(edges[:-1], edges[1:]), ("X", "Y", "Z", "YZ")):
+        for k in "XYZ":
+            right[k][lo:hi] = k not in wrong
+    answers = {}
+    for i, k in enumerate("XYZ"):
+        probs = np.eye(len(CLASSES))[np.where(right[k], truth, i)]
+        answers[k] = [probs, probs]
+    names, views, _ = ensemble.choose_members(answers, votes, {k: 1 for k in "XYZ"})
+    assert names == chosen and views == (0, 1)

@@ -7,6 +7,9 @@ The networks must have been trained with --holdout 0.1 (train.py holds out the s
 seed), so none has seen the faces the choices are read off:
 1. members and views: every set of the networks, each face seen as is or also mirrored, within
    MAX_RUNS network runs a face (the app's time budget), by FER+ agreement on the held-out faces;
+   the cheapest set (fewest runs a face) within one standard error of the best one's agreement is
+   taken (the one-standard-error rule, fixed before any set was scored): a larger set must win by
+   more than the held-out faces' own noise, not by a handful of faces;
 2. class weights: a weight per class (the same as adding log(weight) to each network's last bias,
    so it costs nothing a face), raised in small steps, each the step that costs the least
    held-out agreement, until fear and disgust reach RARE_FLOOR recall and every class CLASS_FLOOR.
@@ -36,24 +39,37 @@ STEP = 0.05  # log-weight step
 
 
 def choose_members(answers, votes, params):
-    """(names, views, held-out agreement) of the best set within MAX_RUNS runs a face, each set with
-    the views the app would give it (runtime.app_views's rule: params, each network's size)."""
+    """(names, views, held-out agreement) of the set the tool ships: among every set within MAX_RUNS
+    runs a face, each with the views the app would give it (runtime.app_views's rule: params, each
+    network's size), the fewest runs whose agreement is within one standard error (of the paired
+    per-face difference) of the best set's; among those, the best."""
     from emoji_creator.runtime import MIRROR_PARAMS
+    from emoji_creator.votes import ferplus_right
 
-    best = None
+    sets = []
     for n in range(1, len(answers) + 1):
         for names in itertools.combinations(answers, n):
             mirror = n == 1 or 2 * sum(params[k] for k in names) <= MIRROR_PARAMS
             views = (0, 1) if mirror else (0,)
             if n * len(views) > MAX_RUNS:
                 continue
-            probs = np.mean([answers[k][v] for k in names for v in views], axis=0)
-            acc = recalls(votes, probs)[0]
+            right = ferplus_right(votes, np.mean([answers[k][v] for k in names for v in views], axis=0))
             print(f"  {' + '.join(Path(k).stem for k in names):40} {'face + mirror' if mirror else 'face':14}"
-                  f" held-out FER+ {acc:.2%}")
-            if best is None or acc > best[2] + 1e-9:
-                best = (names, views, acc)
-    return best
+                  f" held-out FER+ {right.mean():.2%}")
+            sets.append((names, views, right))
+    best = max(sets, key=lambda s: s[2].mean())
+    close = [s for s in sets if s[2].mean() >= best[2].mean() - standard_error(best[2], s[2])]
+    names, views, right = min(close, key=lambda s: (len(s[0]) * len(s[1]), -s[2].mean()))
+    if names != best[0]:
+        print(f"best: {' + '.join(Path(k).stem for k in best[0])} {best[2].mean():.2%}; within one standard error "
+              f"of it, the cheapest: {' + '.join(Path(k).stem for k in names)} {right.mean():.2%}")
+    return names, views, right.mean()
+
+
+def standard_error(a, b):
+    """The standard error of the difference in agreement between two answers on the same faces."""
+    d = a.astype(float) - b.astype(float)
+    return float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
 
 
 def recalls(votes, probs):
