@@ -57,6 +57,17 @@ def test_fold_teachers_answer_each_face_with_the_net_that_never_saw_it(tiny_data
     kept = out.read_bytes()
     assert run_tool(lambda: fold_teachers.main(answer + [str(trained_model)] * 2)) == 2  # never over a file
     assert out.read_bytes() == kept and "name a new file" in capsys.readouterr().err
+    # What a user can get wrong is one line each, and nothing is written.
+    (tmp_path / "a-file").write_text("")
+    for wrong, says in ((["folds", "--data", str(tiny_data_copy), "--out", str(tmp_path / "a-file")], "not an empty folder"),
+                        (["folds", "--data", str(ROOT / "tests"), "--out", str(tmp_path / "f")], "votes"),
+                        (answer[:3] + ["--folds", str(tmp_path), "--output", str(tmp_path / "o.npz")]
+                         + [str(trained_model)] * 2, "missing or damaged"),
+                        (answer[:6] + [str(tmp_path / "no" / "o.npz")] + [str(trained_model)] * 2, "not a folder")):
+        assert run_tool(lambda: fold_teachers.main(wrong)) == 2
+        err = capsys.readouterr().err
+        assert says in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "f").exists() and not (tmp_path / "o.npz").exists()
     # train.py learns from it as from any teacher.
     report = tmp_path / "report"
     assert train.main(["--data", str(tiny_data_copy), "--epochs", "1", "--batch-size", "16", "--teacher", str(out),

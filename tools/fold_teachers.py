@@ -18,6 +18,7 @@ import argparse
 import os
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -47,23 +48,38 @@ def place(src, dst):
 
 
 def make_folds(args):
-    from emoji_creator import CLASSES, UserError
+    from emoji_creator import UserError
     from emoji_creator.data import hold_out_mask, load_folder_split
+    from emoji_creator.files import is_regular, kind, write_failed
     from emoji_creator.votes import VOTES_NAME, row_of
 
-    if args.out.exists() and any(args.out.iterdir()):
-        raise UserError(f"{args.out} is not empty: name a new folder for the folds")
+    if kind(args.out) not in ("missing", "folder") or (kind(args.out) == "folder" and any(args.out.iterdir())):
+        raise UserError(f"{args.out} is not an empty folder: name a new folder for the folds")
+    if not is_regular(args.data / VOTES_NAME):
+        raise UserError(f"FER+'s votes ({VOTES_NAME}) are not beside {args.data}: the fold nets learn from them "
+                        f"(data/README.md says where to get them)")
     _, y, _, names = load_folder_split(args.data / "train", with_names=True)
     rows = [row_of(n) for n in names]
     if None in rows:
         raise UserError(f"the images in {args.data / 'train'} are not named by their fer2013.csv row (00007.png): "
                         f"answers are found by row")
     fold = fold_of(y, hold_out_mask(y, 0.1), args.k)
+    try:
+        write_folds(args, y, names, rows, fold)
+    except OSError as exc:
+        raise UserError(write_failed(exc, args.out)) from None
+
+
+def write_folds(args, y, names, rows, fold):
+    from emoji_creator import CLASSES
+    from emoji_creator.files import is_regular
+    from emoji_creator.votes import VOTES_NAME
+
     for k in range(args.k):
         for i in np.flatnonzero((fold >= 0) & (fold != k)):
             place(args.data / "train" / CLASSES[y[i]] / names[i], args.out / str(k) / "train" / CLASSES[y[i]] / names[i])
         for p in sorted((args.data / "test").rglob("*")):
-            if p.is_file():
+            if is_regular(p):  # never a planted link
                 place(p, args.out / str(k) / "test" / p.relative_to(args.data / "test"))
         place(args.data / VOTES_NAME, args.out / str(k) / VOTES_NAME)
         print(f"{args.out / str(k)}: {int(((fold >= 0) & (fold != k)).sum())} training faces")
@@ -76,13 +92,20 @@ def make_answers(args):
     from emoji_creator import UserError
     from emoji_creator.answers import write_answers
     from emoji_creator.data import load_folder_split
+    from emoji_creator.files import write_failed
     from emoji_creator.model_file import load_emotion_model
     from emoji_creator.runtime import MIRROR, make_predictor
 
     if args.output.exists():
         raise UserError(f"{args.output} exists: name a new file (the answers it would replace stay as they are)")
-    with np.load(args.folds / FOLDS_FILE) as f:
-        rows, fold = f["rows"], f["fold"]
+    if not args.output.parent.is_dir():
+        raise UserError(f"{args.output.parent} is not a folder: name the answers file in one that exists")
+    try:
+        with np.load(args.folds / FOLDS_FILE, allow_pickle=False) as f:
+            rows, fold = f["rows"], f["fold"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        raise UserError(f"{args.folds / FOLDS_FILE} is missing or damaged: pass the --out folder of "
+                        f"'tools/fold_teachers.py folds'") from None
     if len(args.models) != fold.max() + 1:
         raise UserError(f"{args.folds} has {fold.max() + 1} folds: pass one model per fold, in fold order")
     x, _, _, _ = load_folder_split(args.data / "train", with_names=True)
@@ -97,7 +120,10 @@ def make_answers(args):
         print(f"{path}: answered fold {k} ({int(mine.sum())} faces)")
     how = (f"tools/fold_teachers.py answers, {len(args.models)} folds: "
            + ", ".join(Path(m).name for m in args.models))
-    write_answers(args.output, rows, probs, how=how)
+    try:
+        write_answers(args.output, rows, probs, how=how)
+    except OSError as exc:  # a full disk, say: nothing is left half-written (files.replacing)
+        raise UserError(write_failed(exc, args.output)) from None
     print(f"{args.output}: answers for {len(rows)} training faces")
 
 
