@@ -5,10 +5,10 @@
     probs = read_answers("teachers/fast_recipe.npz", rows)   # (len(rows), 7), in CLASSES order
 
 A model file answers any face, but on its own training faces it answers much as
-the votes it learnt, which teaches a student little. An answers file can hold what a
-model file cannot: out-of-fold answers, each face answered by networks that never
-trained on it (tools/fold_teachers.py makes them). It is also small and costs a run
-no time. train.py takes one wherever it takes a teacher (--teacher FILE.npz).
+the votes it learnt. An answers file can hold what a model file cannot: out-of-fold
+answers, each face answered by networks that never trained on it (tools/fold_teachers.py
+makes them; what they taught the CPU recipe: docs/ferplus.md). It is also small and costs
+a run no time. train.py takes one wherever it takes a teacher (--teacher FILE.npz).
 """
 import zipfile
 
@@ -52,8 +52,9 @@ def read_answers(path, rows):
         raise UserError(f"{path} answers over {', '.join(classes)}, not this app's classes ({', '.join(CLASSES)}): "
                         f"pass another --teacher, or --distill 0")
     order = np.argsort(kept_rows)
-    at = np.searchsorted(kept_rows[order], rows)
-    found = (at < len(kept_rows)) & (kept_rows[order][np.minimum(at, len(kept_rows) - 1)] == rows)
+    ranked = kept_rows[order]
+    at = np.minimum(np.searchsorted(ranked, rows), max(len(ranked) - 1, 0))
+    found = ranked[at] == rows if len(ranked) else np.zeros(len(rows), bool)
     if not found.all():
         raise UserError(f"{path} has no answer for {int((~found).sum())} of these {len(rows)} training faces (e.g. "
                         f"row {int(np.asarray(rows)[~found][0])}): it was made for other data; pass a model file "

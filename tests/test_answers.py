@@ -20,6 +20,9 @@ def test_answers_are_found_by_row_and_anything_else_is_one_line(tmp_path):
     np.testing.assert_allclose(read_answers(path, np.array([9, 5])), probs[[2, 0]], atol=2e-3)
     with pytest.raises(UserError, match="no answer for 1 of these 2 .*row 7"):
         read_answers(path, np.array([9, 7]))
+    write_answers(tmp_path / "none.npz", [], np.zeros((0, len(CLASSES))))
+    with pytest.raises(UserError, match="no answer for 2 of these 2"):
+        read_answers(tmp_path / "none.npz", np.array([9, 5]))
     with pytest.raises(UserError, match="carry none"):
         read_answers(path, None)
     (tmp_path / "junk.npz").write_bytes(b"not a zip")

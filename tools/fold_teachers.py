@@ -89,7 +89,7 @@ def write_folds(args, y, names, rows, fold):
 
 
 def make_answers(args):
-    from emoji_creator import UserError
+    from emoji_creator import CLASSES, UserError
     from emoji_creator.answers import write_answers
     from emoji_creator.data import load_folder_split
     from emoji_creator.files import write_failed
@@ -111,7 +111,7 @@ def make_answers(args):
     x, _, _, _ = load_folder_split(args.data / "train", with_names=True)
     if len(x) != len(rows):
         raise UserError(f"{args.data / 'train'} is not the folder the folds were made from")
-    probs = np.zeros((len(x), 7), np.float32)
+    probs = np.zeros((len(x), len(CLASSES)), np.float32)
     for k, path in enumerate(args.models):
         predict = make_predictor(load_emotion_model(path)[0], views=MIRROR)
         mine = fold == k
