@@ -5,9 +5,9 @@
     python tools/fold_teachers.py answers --data ../shared/fer2013 --folds folds \\
         --output teachers/answers.npz fold_0.h5 fold_1.h5 fold_2.h5 fold_3.h5
 
-A model file teaches poorly on its own training faces: there it answers much as the votes it
-learnt. So the training faces are split in K folds and one network is trained per fold, on the
-other folds; each face is then answered by the network that did not see it (face and mirror).
+On its own training faces a model file answers much as the votes it learnt. Out-of-fold answers
+avoid that (whether they teach better: docs/ferplus.md measured it for the CPU recipe, and they did
+not): the training faces are split in K folds and one network is trained per fold, on the other folds; each face is then answered by the network that did not see it (face and mirror).
 The faces train.py --holdout 0.1 holds out are in no fold: no network trains on them, so a held-out
 run can still choose settings on faces neither it nor its teacher saw; they are answered by all K.
 `folds` writes K data folders (train/ without the fold and without the held-out faces, test/, the
@@ -95,6 +95,7 @@ def make_answers(args):
     from emoji_creator.files import write_failed
     from emoji_creator.model_file import load_emotion_model
     from emoji_creator.runtime import MIRROR, make_predictor
+    from emoji_creator.votes import row_of
 
     if args.output.exists():
         raise UserError(f"{args.output} exists: name a new file (the answers it would replace stay as they are)")
@@ -108,8 +109,8 @@ def make_answers(args):
                         f"'tools/fold_teachers.py folds'") from None
     if len(args.models) != fold.max() + 1:
         raise UserError(f"{args.folds} has {fold.max() + 1} folds: pass one model per fold, in fold order")
-    x, _, _, _ = load_folder_split(args.data / "train", with_names=True)
-    if len(x) != len(rows):
+    x, _, _, names = load_folder_split(args.data / "train", with_names=True)
+    if [row_of(n) for n in names] != rows.tolist():  # the same faces in the same order, not just as many
         raise UserError(f"{args.data / 'train'} is not the folder the folds were made from")
     probs = np.zeros((len(x), len(CLASSES)), np.float32)
     for k, path in enumerate(args.models):
