@@ -47,7 +47,7 @@ from emoji_creator.data import check_data, load_dataset
 from emoji_creator.devices import devices_arg, plan_devices
 from emoji_creator.files import (check_place, check_writes, fresh_folder, identity, inside, kind, printable,
                                  release_folder, same_file, write_failed)
-from emoji_creator.recipes import MIXINGS, RECIPES, recipe_from
+from emoji_creator.recipes import AUGMENTATIONS, MIXINGS, RECIPES, recipe_from
 from emoji_creator.runtime import need_training_install
 from emoji_creator.training import train
 from emoji_creator.votes import attach_votes, votes_beside
@@ -90,7 +90,11 @@ def check_paths(args, recipe, output, report_dir, ckpt_dir):
 
 
 def add_balance_options(group):
-    """The options that weigh the rare classes or blend faces: --mixing, --class-weights."""
+    """The options that weigh the rare classes or change the faces: --mixing, --class-weights, --augment."""
+    group.add_argument("--augment", choices=AUGMENTATIONS, dest="augment_kind",
+                       help="how training faces are varied: 'crop' (mirror and shift a few pixels), 'warp' (mirror, "
+                            "shift and zoom), 'webcam' (crop, then tilt, exposure, blur, noise and JPEG as a webcam "
+                            "would) (default: the recipe's: warp for wide, none for seed, crop for the others)")
     group.add_argument("--mixing", choices=MIXINGS,
                        help="blend pairs of training faces and their targets in half the batches: 'mixup' (whole "
                             "faces), 'cutmix' (a patch of one pasted on the other) or 'none' (default: the recipe's)")

@@ -283,11 +283,12 @@ def check_resume(args, ckpt):
 def changed_options(args, state, saved):
     """The options that would change a run's recipe, teacher or data, as the message names them."""
 
-    flags = {"class_weight_power": "class-weights"}
+    flags = {"class_weight_power": "class-weights", "augment_kind": "augment"}
     changed = [f"--{flags.get(name, name.replace('_', '-'))} {given} (the run has {saved.get(name)})"
                for name, given in (("batch_size", args.batch_size), ("erasing", args.erasing), ("seed", args.seed),
                                    ("holdout", args.holdout), ("mixing", args.mixing),
-                                   ("class_weight_power", args.class_weight_power))
+                                   ("class_weight_power", args.class_weight_power),
+                                   ("augment_kind", getattr(args, "augment_kind", None)))
                if given is not None and saved.get(name) is not None and given != saved.get(name)]
     # The run learns from the teacher's answers kept at its start; another teacher or share would be ignored.
     share = (saved.get("distill") or 0.0) if saved.get("teacher") else 0.0

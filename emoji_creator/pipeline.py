@@ -50,7 +50,8 @@ def _portable_stream_class():
         The "warp" kind (augment_numpy): mirror half the faces, shift up to 8% each
         way, zoom by up to 8% in or out (one bilinear warp, edges repeated); the
         "crop" kind (crop_numpy, the fast recipe): mirror, then a shifted crop of
-        the mirror-padded face; then random erasing (erase_numpy). Each batch draws
+        the mirror-padded face; "webcam": the crop, then what a webcam does to a
+        face (webcam_numpy); then random erasing (erase_numpy). Each batch draws
         from its own generator seeded by (seed, epoch, index), so the stream does
         not depend on which worker thread makes which batch, and a seed replays it.
         """
@@ -81,8 +82,10 @@ def _portable_stream_class():
             images, labels = self.x[idx], self.y[idx]
             if self.recipe.augment:
                 rng = np.random.default_rng([self.seed, self.epoch, index])
-                if self.recipe.augment_kind == "crop":
+                if self.recipe.augment_kind in ("crop", "webcam"):
                     images = crop_numpy(images, rng, shift_pixels(self.recipe.shift))
+                    if self.recipe.augment_kind == "webcam":
+                        images = webcam_numpy(images, rng)
                 else:
                     images = augment_numpy(images, rng, shift=self.recipe.shift)
                 if self.recipe.erasing:
@@ -166,6 +169,33 @@ def crop_numpy(images, rng, shift):
     rows = (dy[:, None] + np.arange(h))[:, :, None]
     cols = (dx[:, None] + np.arange(w))[:, None, :]
     return padded[np.arange(b)[:, None, None], rows, cols]
+
+
+def webcam_numpy(images, rng, chance=0.3):
+    """What webcams do to a face, each with `chance` per face, for a uint8 batch (b, h, w, 1): a tilt of
+    up to 10 degrees and a zoom of up to 10% (edges repeated), another exposure (gamma 0.6-1.6), a
+    focus blur, sensor noise, and JPEG's blocks (quality 25-85)."""
+
+    out = images.copy()
+    h, w = images.shape[1:3]
+    for i in range(len(out)):
+        img = out[i, ..., 0]
+        draws = rng.random(5) < chance
+        if draws[0]:
+            m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), rng.uniform(-10, 10), rng.uniform(0.9, 1.1))
+            img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if draws[1]:
+            lut = 255.0 * (np.arange(256) / 255.0) ** np.exp(rng.uniform(np.log(0.6), np.log(1.6)))
+            img = cv2.LUT(img, lut.round().astype(np.uint8))
+        if draws[2]:
+            img = cv2.GaussianBlur(img, (5, 5), rng.uniform(0.3, 0.9))
+        if draws[3]:
+            img = np.clip(img + rng.normal(0, rng.uniform(2, 6), img.shape), 0, 255).astype(np.uint8)
+        if draws[4]:
+            ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(25, 86))])
+            img = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE) if ok else img
+        out[i, ..., 0] = img
+    return out
 
 
 def erase_numpy(images, p, rng, area=(0.02, 0.25), aspect=(0.3, 3.3)):

@@ -26,7 +26,7 @@ class Recipe:
     warmup_epochs: int = 2
     label_smoothing: float = 0.1
     augment: bool = True
-    augment_kind: str = "warp"  # "warp": flip, shift and zoom layers; "crop": flip and a shifted crop (cheap)
+    augment_kind: str = "warp"  # "warp": flip, shift and zoom; "crop": flip and a shifted crop (cheap); "webcam": crop + blur, noise...
     shift: float = 0.08  # largest shift, as a fraction of the side
     erasing: float = 0.5  # chance per image of one random rectangle replaced by noise (0 disables)
     class_weight_power: float = 0.5  # 0 disables class weights
@@ -78,6 +78,7 @@ RECIPES = {
 
 
 MIXINGS = ("none", "mixup", "cutmix")
+AUGMENTATIONS = ("crop", "warp", "webcam")
 MAX_BATCH = 65536  # larger batches overflow TensorFlow's shapes long before they would fit in memory
 
 
@@ -87,8 +88,10 @@ def recipe_from(args):
 
     recipe = RECIPES[args.model]
     changes = {name: getattr(args, name) for name in ("epochs", "batch_size", "erasing", "seed", "holdout",
-                                                          "mixing", "class_weight_power")}
+                                                          "mixing", "class_weight_power", "augment_kind")}
     recipe = replace(recipe, **{k: v for k, v in changes.items() if v is not None})
+    if args.augment_kind is not None:  # the tutorial's recipe has none: asking for one turns it on
+        recipe = replace(recipe, augment=True)
     if not (1 <= recipe.epochs <= 100_000 and 1 <= recipe.batch_size <= MAX_BATCH and 0 <= recipe.erasing <= 1):
         raise UserError(f"--epochs must be 1 to 100000, --batch-size 1 to {MAX_BATCH}, --erasing between 0 and 1")
     if not 0 <= recipe.class_weight_power <= 2:

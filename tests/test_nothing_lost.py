@@ -234,7 +234,7 @@ def test_resume_survives_a_damaged_unit_and_refuses_changed_options(tiny_data, t
     assert rc == 0 and "epoch-0002 in" in out and "damaged; resuming from epoch-0001" in out
     assert json.loads((latest_unit(ckpt) / "state.json").read_text())["epochs_done"] == 3
     for extra, word in ((["--batch-size", "32"], "--batch-size 32"), (["--erasing", "0.1"], "--erasing 0.1"),
-                        (["--seed", "5"], "--seed 5")):
+                        (["--seed", "5"], "--seed 5"), (["--augment", "webcam"], "--augment webcam")):
         rc = train.main(["--data", str(tiny_data), "--epochs", "3", "--resume", "--output", str(tmp_path / "m.h5"),
                          "--report-dir", str(tmp_path / "r"), "--checkpoint-dir", str(ckpt), *extra])
         assert rc == 2 and word in one_error(capsys)

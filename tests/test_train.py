@@ -468,6 +468,38 @@ def test_flip_and_crop_moves_whole_faces():
         assert found
     assert (np.abs(out - x).mean(axis=(1, 2, 3)) > 1).mean() > 0.7  # nearly every face changed
 
+def test_webcam_augmentation_varies_faces_as_a_camera_would_and_replays_by_seed(tiny_data):
+    from dataclasses import replace
+
+    from emoji_creator.data import load_folder_split
+    from emoji_creator.pipeline import PortableStream, webcam_numpy
+    from emoji_creator.recipes import RECIPES
+
+    x, y, _ = load_folder_split(tiny_data / "train")
+    out = webcam_numpy(x, np.random.default_rng(5))
+    assert out.shape == x.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out, webcam_numpy(x, np.random.default_rng(5)))
+    changed = np.abs(out.astype(np.float32) - x).mean(axis=(1, 2, 3)) > 0.5
+    # Each of five changes with chance 0.3: about 83% of faces change, none is replaced by another.
+    assert 0.5 < changed.mean() < 1.0
+    assert np.corrcoef(out.reshape(len(x), -1)[changed][0], x.reshape(len(x), -1)[changed][0])[0, 1] > 0.5
+    recipe = replace(RECIPES["fast"], augment_kind="webcam")
+    first = PortableStream(x, y, recipe, seed=3, workers=1)[0][0]
+    np.testing.assert_array_equal(first, PortableStream(x, y, recipe, seed=3, workers=1)[0][0])
+    assert not np.array_equal(first, PortableStream(x, y, RECIPES["fast"], seed=3, workers=1)[0][0])
+
+
+def test_augment_option_sets_the_recipe_and_turns_augmentation_on():
+    from emoji_creator.recipes import recipe_from
+
+    assert recipe_from(train.parse_args(["--augment", "webcam", "--distill", "0"])).augment_kind == "webcam"
+    assert recipe_from(train.parse_args(["--distill", "0"])).augment_kind == "crop"
+    seed = recipe_from(train.parse_args(["--model", "seed", "--augment", "warp"]))
+    assert seed.augment and seed.augment_kind == "warp"
+    with pytest.raises(SystemExit):
+        train.parse_args(["--augment", "sepia"])
+
+
 def test_the_training_terminal_never_says_0_minutes_and_names_what_a_run_left(tmp_path):
     from emoji_creator.checkpoints import CheckpointDir
     from emoji_creator.training import minutes
