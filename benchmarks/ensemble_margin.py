@@ -29,15 +29,15 @@ def main(argv=None):
     quiet_libraries()
     with native_stderr_quiet():
         import keras  # noqa: F401  (TensorFlow's import lines)
-    from emoji_creator.data import load_dataset
+    from emoji_creator.data import CHOICE_HOLDOUT, load_dataset
     from emoji_creator.model_file import load_emotion_model
     from emoji_creator.recipes import Recipe
     from emoji_creator.runtime import ONE_VIEW, make_predictor
-    from emoji_creator.training import split_data
+    from emoji_creator.splits import split_data
     from emoji_creator.votes import attach_votes, ferplus_right, kept, votes_beside
 
     data = attach_votes(load_dataset(args.data), votes_beside(args.data))
-    x, _, votes = split_data(data, Recipe(holdout=0.1, labels="votes"))["val"]
+    x, _, votes = split_data(data, Recipe(holdout=CHOICE_HOLDOUT, labels="votes"))["val"]
     x, votes = x[kept(votes)], votes[kept(votes)]  # as ferplus_metrics scores them (tools/ensemble.py)
     right = []
     for paths in (args.first, args.second):

@@ -250,6 +250,7 @@ def class_weights(labels, power=0.5):
 
 
 HOLDOUT_SEED = 1337  # train.py's --holdout: one split for every run, whatever its --seed
+CHOICE_HOLDOUT = 0.1  # the share the tools compare networks on: theirs must be trained with --holdout 0.1
 
 
 def hold_out_mask(y, share, seed=HOLDOUT_SEED):

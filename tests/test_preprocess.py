@@ -124,7 +124,7 @@ def test_mixed_batches_blend_faces_and_targets_alike(kind):
 
 def test_the_held_out_faces_are_the_same_for_every_seed():
     from emoji_creator.recipes import Recipe
-    from emoji_creator.training import split_data
+    from emoji_creator.splits import split_data
 
     x = np.arange(400, dtype=np.int32).reshape(400, 1, 1, 1)
     data = {"train": (x, np.arange(400) % 7), "val": (x[:7], np.arange(7)), "test": (x[:7], np.arange(7))}

@@ -117,18 +117,18 @@ def main(argv=None):
         raise UserError(f"{args.output} exists: name a new file (the model it would replace stays as it is)")
     with native_stderr_quiet():
         import keras  # noqa: F401  (TensorFlow's import lines)
-    from emoji_creator.data import load_dataset
+    from emoji_creator.data import CHOICE_HOLDOUT, load_dataset
     from emoji_creator.evaluation import machine_info
     from emoji_creator.model_file import load_emotion_model, save_model
     from emoji_creator.nets import join_models, members
     from emoji_creator.recipes import Recipe
     from emoji_creator.report import metrics, write_report
     from emoji_creator.runtime import ONE_VIEW, app_views, make_predictor
-    from emoji_creator.training import split_data
+    from emoji_creator.splits import split_data
     from emoji_creator.votes import attach_votes, ferplus_metrics, votes_beside
 
     data = attach_votes(load_dataset(args.data), votes_beside(args.data))
-    split = split_data(data, Recipe(holdout=0.1, labels="votes"))
+    split = split_data(data, Recipe(holdout=CHOICE_HOLDOUT, labels="votes"))
     (x_val, _, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
     nets = {str(m): load_emotion_model(m)[0] for m in args.models}
     answers = {}

@@ -49,7 +49,7 @@ def place(src, dst):
 
 def make_folds(args):
     from emoji_creator import UserError
-    from emoji_creator.data import hold_out_mask, load_folder_split
+    from emoji_creator.data import CHOICE_HOLDOUT, hold_out_mask, load_folder_split
     from emoji_creator.files import is_regular, kind, write_failed
     from emoji_creator.votes import VOTES_NAME, row_of
 
@@ -63,7 +63,7 @@ def make_folds(args):
     if None in rows:
         raise UserError(f"the images in {args.data / 'train'} are not named by their fer2013.csv row (00007.png): "
                         f"answers are found by row")
-    fold = fold_of(y, hold_out_mask(y, 0.1), args.k)
+    fold = fold_of(y, hold_out_mask(y, CHOICE_HOLDOUT), args.k)
     try:
         write_folds(args, y, names, rows, fold)
     except OSError as exc:
