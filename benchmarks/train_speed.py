@@ -44,15 +44,19 @@ def rows():
         ("fast net, crop, batch 256", replace(fast, batch_size=256), {}),
         ("fast net, XLA on (jit_compile=True)", fast, {"jit_compile": True}),
         ("fast net at 32-48-96-192 (the second try)", fast, {"build": lambda: make_fast_model(widths=(32, 48, 96, 192))}),
+        ("fast net, float32", replace(fast, bfloat16=False), {}),
+        ("fast net, mixed bfloat16 (precision.py)", fast, {"bfloat16": True}),
         ("fast (the recipe)", fast, {}),
     ]
 
 
-def measure(recipe, steps, jit_compile="auto", build=None):
+def measure(recipe, steps, jit_compile="auto", build=None, bfloat16=False):
+    """bfloat16: build the net in mixed_bfloat16 whatever the recipe and the CPU (emulated where not native)."""
     import keras
 
     from emoji_creator.nets import ARCHITECTURES
     from emoji_creator.pipeline import training_stream
+    from emoji_creator.precision import policy_for
     from emoji_creator.training import compile_model
 
     keras.utils.set_random_seed(0)
@@ -60,7 +64,12 @@ def measure(recipe, steps, jit_compile="auto", build=None):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8)
     y = rng.integers(0, 7, n)
-    model = (build or ARCHITECTURES[recipe.model])()
+    # The recipe's own precision on this CPU, as train.py builds it, unless the row asks for bfloat16.
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if bfloat16 else policy_for(recipe))
+    try:
+        model = (build or ARCHITECTURES[recipe.model])()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     compile_model(model, recipe, steps_per_epoch=n // recipe.batch_size, jit_compile=jit_compile)
     marks = []
 
@@ -118,8 +127,10 @@ def main(argv=None):
             print(f"| {cin} -> {cout} channels at {side}x{side} | {layer_speed(cin, cout, side):.1f} |", flush=True)
         return 0
 
+    from emoji_creator.precision import native_bfloat16
+
     print(f"{os.cpu_count()} CPUs, Keras {keras.__version__} on {keras.backend.backend()}, "
-          f"oneDNN {'on' if args.onednn == '1' else 'off'}; median of {args.steps} steps")
+          f"bfloat16 {'native' if native_bfloat16() else 'emulated'}, oneDNN {'on' if args.onednn == '1' else 'off'}; median of {args.steps} steps")
     print(f"| recipe | parameters | batch | images/s | s an epoch (28,709) |")
     print("|---|---|---|---|---|")
     for name, recipe, options in rows():

@@ -41,6 +41,7 @@ def run_facts(run, model, validation_images):
         "resumed_at_epoch": run["resumed_at_epoch"],
         "keras_backend": keras_backend(),
         "devices": run.get("devices"),
+        "precision": run.get("precision", "float32"),  # what training computed in; the model is float32
         "machine": machine_info(),
         "parameters": int(model.count_params()),
         "best_val_accuracy": run["best"],

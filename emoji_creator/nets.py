@@ -45,7 +45,8 @@ def _head(x, num_classes, dropout):
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
     x = layers.Dropout(dropout)(x)
-    return layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    # float32 whatever the training precision (precision.py): a softmax in bfloat16 rounds small answers to 0.
+    return layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
 
 
 def make_model(num_classes=len(CLASSES), widths=(32, 48, 96, 192)):

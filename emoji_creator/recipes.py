@@ -37,6 +37,7 @@ class Recipe:
     holdout: float = 0.0  # share of the training images held out to validate on (0: the data's own split)
     labels: str = "fer2013"  # what the net learns: "fer2013" one-hot, or FER+'s "votes", "majority" or "mix"
     init: str = ""  # fine-tuning: the model file whose weights the run starts from ("" = random weights)
+    bfloat16: bool = False  # train in mixed bfloat16 where the CPU computes it natively (precision.py)
     cpu_friendly: bool = False  # planned for a 2-core CPU (else train.py's long-run note says "meant for a GPU")
 
 

@@ -27,6 +27,7 @@ from .files import replacing
 from .model_file import load_emotion_model, load_model_of_our_classes, save_model
 from .nets import ARCHITECTURES
 from .pipeline import VALIDATION_BATCH, training_stream, validation_stream
+from .precision import float32_copy, policy_of, training_precision
 from .recipes import RECIPES, Recipe
 from .runtime import MIRROR, make_predictor
 from .splits import split_data
@@ -164,10 +165,13 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     steps = int(np.ceil(len(x_tr) / recipe.batch_size))
     if resume:
         history, best, initial_epoch, before, stream_seed = _carry_on(model, state, recipe, fingerprint, steps, ckpt.path)
+        precision = policy_of(model)  # the checkpoint's: a run keeps the precision it started in
     else:
-        with plan.scope():
+        with plan.scope(), training_precision(recipe, plan) as precision:
             model = _new_model(recipe, steps, plan.jit_compile)
         history, best, initial_epoch, before, stream_seed = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0, recipe.seed
+    if precision != "float32" and verbose:
+        print(f"precision: {precision} (this CPU computes bfloat16 natively; the model kept is float32)")
     truth, val_truth, cw = _targets(recipe, split)
     teacher = _teacher(ckpt.path, recipe, x_tr, split["train_rows"], x_te, y_te, resume) if recipe.teacher else None
     goal = truth if teacher is None else mix_targets(teacher["train"], truth, recipe.distill)
@@ -188,8 +192,9 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     run = {"data": data_name, "validation": validation, "recipe": recipe, "history": history, "best": best,
            "train_seconds": before + session, "timing": timing, "teacher": teacher,
            "images_per_second": epochs_now * len(x_tr) / session if epochs_now > 0 else None,
-           "resumed_at_epoch": initial_epoch if resume else None, "devices": plan.describe()}
-    result, model = evaluate(plan.plain(model), base, split, data, run)
+           "resumed_at_epoch": initial_epoch if resume else None, "devices": plan.describe(),
+           "precision": precision}
+    result, model = evaluate(float32_copy(plan.plain(model)), base, split, data, run)
     result = keep(model, result, history, output, report_dir, ckpt.path, process_started, started["at"])
     mark_finished(ckpt, output, recipe.epochs)  # the next run with the same options starts afresh
     return result
