@@ -81,15 +81,7 @@ def _portable_stream_class():
             idx = self.order[index * b:(index + 1) * b]
             images, labels = self.x[idx], self.y[idx]
             if self.recipe.augment:
-                rng = np.random.default_rng([self.seed, self.epoch, index])
-                if self.recipe.augment_kind in ("crop", "webcam"):
-                    images = crop_numpy(images, rng, shift_pixels(self.recipe.shift))
-                    if self.recipe.augment_kind == "webcam":
-                        images = webcam_numpy(images, rng)
-                else:
-                    images = augment_numpy(images, rng, shift=self.recipe.shift)
-                if self.recipe.erasing:
-                    images = erase_numpy(images, self.recipe.erasing, rng)
+                images = augment_batch(images, self.recipe, np.random.default_rng([self.seed, self.epoch, index]))
             soft = labels.ndim == 2  # distillation: target probabilities, not class numbers
             batch = (images.astype(np.float32), labels.astype(np.float32) if soft else self.onehot[labels])
             if self.weight is not None:
@@ -106,6 +98,17 @@ def _portable_stream_class():
 
 def PortableStream(*args, **kwargs):  # noqa: N802 (a class, built on first use: keras loads lazily)
     return _portable_stream_class()(*args, **kwargs)
+
+
+def augment_batch(images, recipe, rng):
+    """A uint8 batch (b, h, w, 1) varied as the recipe's augmentation kind says, then erased."""
+    if recipe.augment_kind in ("crop", "webcam"):
+        images = crop_numpy(images, rng, shift_pixels(recipe.shift))
+        if recipe.augment_kind == "webcam":
+            images = webcam_numpy(images, rng)
+    else:
+        images = augment_numpy(images, rng, shift=recipe.shift)
+    return erase_numpy(images, recipe.erasing, rng) if recipe.erasing else images
 
 
 def maybe_mixed(batch, recipe, seed):

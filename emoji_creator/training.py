@@ -137,13 +137,11 @@ def say(line):
 def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, data_name="", join=None,
           process_started=None, faster=None, devices=None):
     """Fit, evaluate, write the report and only then replace `output`. Returns the result dict.
-    process_started: time.time() when the program started, for the report's wall-clock
-    (data loading and start-up included); faster: what to suggest when the run's
-    timing says it will take over an hour.
-    join: a model file whose networks the new one is averaged with (join_models);
-    `output` then holds the ensemble. The file is copied into the checkpoint
-    folder when the run starts, so a resumed run joins the same networks even
-    when `output` (often the same path) has been replaced since.
+    process_started: time.time() when the program started, for the report's wall-clock (data loading
+    and start-up included); faster: what to suggest when the run's timing says it will take over an hour.
+    join: a model file whose networks the new one is averaged with (join_models); `output` then holds
+    the ensemble. The file is copied into the checkpoint folder when the run starts, so a resumed run
+    joins the same networks even when `output` (often the same path) has been replaced since.
     devices: a devices.Plan (train.py --devices); None trains on one device.
     """
     import keras  # here: TensorFlow's import costs seconds
@@ -165,13 +163,10 @@ def train(data, recipe, output, ckpt_dir, report_dir, resume=False, verbose=1, d
     steps = int(np.ceil(len(x_tr) / recipe.batch_size))
     if resume:
         history, best, initial_epoch, before, stream_seed = _carry_on(model, state, recipe, fingerprint, steps, ckpt.path)
-        precision = policy_of(model)  # the checkpoint's: a run keeps the precision it started in
     else:
-        with plan.scope(), training_precision(recipe, plan) as precision:
-            model = _new_model(recipe, steps, plan.jit_compile)
+        model = _new_model(recipe, steps, plan)
         history, best, initial_epoch, before, stream_seed = {}, {"val_accuracy": -1.0, "epoch": 0}, 0, 0.0, recipe.seed
-    if precision != "float32" and verbose:
-        print(f"precision: {precision} (this CPU computes bfloat16 natively; the model kept is float32)")
+    precision = _precision(model, verbose)  # a resumed run's is its checkpoint's
     truth, val_truth, cw = _targets(recipe, split)
     teacher = _teacher(ckpt.path, recipe, x_tr, split["train_rows"], x_te, y_te, resume) if recipe.teacher else None
     goal = truth if teacher is None else mix_targets(teacher["train"], truth, recipe.distill)
@@ -241,14 +236,24 @@ def _carry_on(model, state, recipe, fingerprint, steps, ckpt_dir):
     return state["history"], state["best"], initial_epoch, state.get("train_seconds", 0.0), stream_seed
 
 
-def _new_model(recipe, steps, jit_compile="auto"):
-    """The recipe's net, fresh or (--init) a trained model's, compiled."""
-    if recipe.init:
-        model = load_model_of_our_classes(recipe.init, "it cannot be fine-tuned into this app's model")
-    else:
-        model = ARCHITECTURES[recipe.model]()
-    compile_model(model, recipe, steps, jit_compile)
+def _new_model(recipe, steps, plan):
+    """The recipe's net, fresh or (--init) a trained model's, compiled, on the plan's devices and in
+    the recipe's precision on this CPU (precision.py)."""
+    with plan.scope(), training_precision(recipe, plan):
+        if recipe.init:
+            model = load_model_of_our_classes(recipe.init, "it cannot be fine-tuned into this app's model")
+        else:
+            model = ARCHITECTURES[recipe.model]()
+        compile_model(model, recipe, steps, plan.jit_compile)
     return model
+
+
+def _precision(model, verbose):
+    """The policy the model trains in, said when it is not float32."""
+    name = policy_of(model)
+    if name != "float32" and verbose:
+        print(f"precision: {name} (this CPU computes bfloat16 natively; the model kept is float32)")
+    return name
 
 
 def _describe(data, split, recipe, data_name, verbose):
