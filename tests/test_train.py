@@ -68,6 +68,7 @@ def test_resume_with_more_epochs_carries_on_the_schedule(trained_model, tiny_dat
 def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, tmp_path, capsys):
     from emoji_creator.nets import join_models, members
     from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.precision import float32_copy
     from emoji_creator.runtime import app_views, MIRROR, MIRROR_PARAMS, ONE_VIEW
 
     out = tmp_path / "emotion_model.h5"
@@ -79,7 +80,8 @@ def test_join_averages_a_new_network_with_the_old_one(trained_model, tiny_data, 
     check_contract(out)
     joined, _ = load_emotion_model(out)
     old, _ = load_emotion_model(trained_model)
-    new = keras.models.load_model(latest_unit(tmp_path / "ckpt") / "model.keras", compile=False)
+    # The checkpoint's net, as the kept model computes it: in float32 (it may have trained in bfloat16).
+    new = float32_copy(keras.models.load_model(latest_unit(tmp_path / "ckpt") / "model.keras", compile=False))
     small = 2 * joined.count_params() <= MIRROR_PARAMS  # an ensemble gets the mirror when it fits the budget
     assert len(members(joined)) == 2 and app_views(joined) == (MIRROR if small else ONE_VIEW)
     assert app_views(old) == MIRROR
