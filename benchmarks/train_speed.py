@@ -130,7 +130,8 @@ def main(argv=None):
     from emoji_creator.precision import native_bfloat16
 
     print(f"{os.cpu_count()} CPUs, Keras {keras.__version__} on {keras.backend.backend()}, "
-          f"bfloat16 {'native' if native_bfloat16() else 'emulated'}, oneDNN {'on' if args.onednn == '1' else 'off'}; median of {args.steps} steps")
+          f"bfloat16 {'native' if native_bfloat16() else 'emulated'}, "
+          f"oneDNN {'on' if args.onednn == '1' else 'off'}; median of {args.steps} steps")
     print(f"| recipe | parameters | batch | images/s | s an epoch (28,709) |")
     print("|---|---|---|---|---|")
     for name, recipe, options in rows():

@@ -26,7 +26,8 @@ class Recipe:
     warmup_epochs: int = 2
     label_smoothing: float = 0.1
     augment: bool = True
-    augment_kind: str = "warp"  # "warp": flip, shift and zoom; "crop": flip and a shifted crop (cheap); "webcam": crop + blur, noise...
+    # "warp": flip, shift and zoom; "crop": flip and a shifted crop (cheap); "webcam": the crop, then blur, noise...
+    augment_kind: str = "warp"
     shift: float = 0.08  # largest shift, as a fraction of the side
     erasing: float = 0.5  # chance per image of one random rectangle replaced by noise (0 disables)
     class_weight_power: float = 0.5  # 0 disables class weights
