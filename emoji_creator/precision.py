@@ -30,7 +30,7 @@ def native_bfloat16(cpuinfo=Path("/proc/cpuinfo")):
 def policy_for(recipe, plan=None):
     """The Keras dtype policy a run's net is built in: mixed_bfloat16 when the recipe asks for it and it
     trains on a CPU that computes bfloat16 natively (one device), else float32."""
-    if not getattr(recipe, "bfloat16", False) or (plan is not None and plan.count > 1):
+    if not recipe.bfloat16 or (plan is not None and plan.count > 1):
         return "float32"
     from .runtime import keras_backend
 

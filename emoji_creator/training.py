@@ -252,7 +252,7 @@ def _precision(model, verbose):
     """The policy the model trains in, said when it is not float32."""
     name = policy_of(model)
     if name != "float32" and verbose:
-        print(f"precision: {name} (this CPU computes bfloat16 natively; the model kept is float32)")
+        print(f"precision: {name} (bfloat16 arithmetic on float32 weights; the model kept is float32)")
     return name
 
 
