@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import CLASSES, UserError
-from .answers import is_answers_file, read_answers
+from .answers import answers_beside, cached_answers, is_answers_file, read_answers
 from .checkpoints import CheckpointDir, checkpoint_callback, mark_finished
 from .data import class_weights
 from .devices import plan_devices, shard_rows
@@ -320,8 +320,8 @@ def _teacher(ckpt_dir, recipe, x_tr, rows, x_te, y_te, resume):
     single net, and taken on the faces as they are: the recipe's shifts of a
     few pixels barely move them. An ensemble gets the mirror too, although the
     app gives one a single view: a teacher's time is free, and the mirror
-    helps a joined teacher too (docs/distillation.md). An answers file (answers.py) is read by the
-    faces' rows and has no test score. The answers are kept in the checkpoint folder, so a resumed
+    helps a joined teacher too (docs/distillation.md). An answers file (answers.py), given or kept
+    beside the model file, is read by the faces' rows and has no test score. The answers are kept in the checkpoint folder, so a resumed
     run learns from the same answers even if the teacher file has been replaced since.
     """
 
@@ -334,6 +334,10 @@ def _teacher(ckpt_dir, recipe, x_tr, rows, x_te, y_te, resume):
     if is_answers_file(recipe.teacher):
         probs, test_accuracy = read_answers(recipe.teacher, rows), None
         print(f"teacher {recipe.teacher}: its answers on {len(x_tr)} training faces, read from the file")
+    elif (probs := cached_answers(recipe.teacher, rows)) is not None:
+        test_accuracy = None
+        print(f"teacher {recipe.teacher}: its answers on {len(x_tr)} training faces, read from "
+              f"{answers_beside(recipe.teacher).name} beside it")
     else:
         predict = make_predictor(load_model_of_our_classes(recipe.teacher, "it cannot teach this net"), views=MIRROR)
         probs = predict(x_tr).astype(np.float32)

@@ -1,5 +1,6 @@
-"""A teacher kept as answers (emoji_creator/answers.py) and the out-of-fold teachers that make them
-(tools/fold_teachers.py): found by row, refused in one line, and taught from by train.py."""
+"""A teacher kept as answers (emoji_creator/answers.py) and the tools that make them (the out-of-fold
+teachers, tools/fold_teachers.py; a model's own, tools/teacher_answers.py): found by row, refused in one
+line, and taught from by train.py."""
 import json
 import sys
 
@@ -11,6 +12,7 @@ from emoji_creator.answers import read_answers, write_answers
 
 sys.path.insert(0, str(ROOT / "tools"))
 import fold_teachers  # noqa: E402
+import teacher_answers  # noqa: E402
 
 
 def test_answers_are_found_by_row_and_anything_else_is_one_line(tmp_path):
@@ -78,3 +80,40 @@ def test_fold_teachers_answer_each_face_with_the_net_that_never_saw_it(tiny_data
                        "--checkpoint-dir", str(tmp_path / "ckpt")]) == 0
     teacher = json.loads((report / "metrics.json").read_text())["teacher"]
     assert teacher == {"file": str(out), "share": 0.5, "test_accuracy": None}
+
+
+def test_a_models_answers_kept_beside_it_are_read_while_they_are_still_its_own(tiny_data_copy, trained_model,
+                                                                              tmp_path, capsys):
+    import shutil
+
+    import train
+    from emoji_creator.answers import cached_answers
+    from emoji_creator.data import load_dataset
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.runtime import MIRROR, make_predictor
+
+    teacher = tmp_path / "teacher.h5"
+    shutil.copy(trained_model, teacher)
+    make = ["--data", str(tiny_data_copy), str(teacher)]
+    assert run_tool(lambda: teacher_answers.main(make)) == 0
+    beside = tmp_path / "teacher.npz"
+    kept = beside.read_bytes()
+    assert run_tool(lambda: teacher_answers.main(make)) == 2 and beside.read_bytes() == kept  # never over a file
+    assert "name a new file" in capsys.readouterr().err
+    data = load_dataset(tiny_data_copy)
+    x, rows = data["train"][0], data["rows"]["train"]
+    answers = make_predictor(load_emotion_model(teacher)[0], views=MIRROR)(x)
+    np.testing.assert_allclose(cached_answers(teacher, rows), answers, atol=2e-3)
+    assert cached_answers(teacher, np.append(rows, 10**7)) is None  # a face it has no answer for
+
+    def run(name):
+        assert train.main(["--data", str(tiny_data_copy), "--epochs", "1", "--batch-size", "16", "--teacher",
+                           str(teacher), "--output", str(tmp_path / f"{name}.h5"), "--report-dir",
+                           str(tmp_path / f"report_{name}"), "--checkpoint-dir", str(tmp_path / f"ckpt_{name}")]) == 0
+        return capsys.readouterr().out
+
+    assert "read from teacher.npz beside it" in run("a")
+    shutil.copy(tmp_path / "a.h5", teacher)  # the teacher replaced: the answers beside it are another model's
+    assert cached_answers(teacher, rows) is None
+    out = run("b")
+    assert "beside it" not in out and "training faces took" in out
