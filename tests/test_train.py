@@ -537,3 +537,25 @@ def test_the_ensemble_tool_takes_a_larger_set_only_when_it_wins_by_more_than_the
         answers[k] = [probs, probs]
     names, views, _ = ensemble.choose_members(answers, votes, {k: 1 for k in "XYZ"})
     assert names == chosen and views == (0, 1)
+
+
+def test_ensemble_scores_each_set_as_it_would_ship():
+    """A set is compared by its answers after the class weights it would get, not the raw average:
+    here weights on class 0 turn every answer that gives it any probability wrong, and so X, the
+    better net before weights, loses to Y."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import ensemble
+
+    n, truth = 1000, len(CLASSES) - 1
+    votes = np.zeros((n, len(CLASSES)))
+    votes[:, truth] = 10
+    x = np.zeros((n, len(CLASSES)))
+    x[:, truth], x[:, 0] = 0.9, 0.1  # right everywhere before weights
+    y = np.zeros((n, len(CLASSES)))
+    y[:, truth], y[:, 1] = 0.8, 0.2
+    y[:200] = np.eye(len(CLASSES))[1]  # wrong on a fifth, whatever the weights
+    answers = {"X": [x, x], "Y": [y, y]}
+    assert ensemble.choose_members(answers, votes, {"X": 1, "Y": 1})[0] == ("X",)
+    boost = np.array([100.0] + [1.0] * (len(CLASSES) - 1))
+    names, _, acc = ensemble.choose_members(answers, votes, {"X": 1, "Y": 1}, lambda p: p * boost)
+    assert names == ("Y",) and acc == 0.8

@@ -6,7 +6,8 @@ which networks to join, which views each face gets, and how much more the rare c
 The networks must have been trained with --holdout 0.1 (train.py holds out the same faces for every
 seed), so none has seen the faces the choices are read off:
 1. members and views: every set of the networks, each face seen as is or also mirrored, within
-   MAX_RUNS network runs a face (the app's time budget), by FER+ agreement on the held-out faces;
+   MAX_RUNS network runs a face (the app's time budget), by FER+ agreement on the held-out faces
+   with the class weights of step 2 that set would get (what would ship, not the raw average);
    the cheapest set (fewest runs a face) within one standard error of the best one's agreement is
    taken (the one-standard-error rule, fixed before any set was scored): a larger set must win by
    more than the held-out faces' own noise, not by a handful of faces;
@@ -38,11 +39,13 @@ RARE, RARE_FLOOR, CLASS_FLOOR = ("fear", "disgust"), 0.70, 0.55
 STEP = 0.05  # log-weight step
 
 
-def choose_members(answers, votes, params):
+def choose_members(answers, votes, params, shipped=lambda probs: probs):
     """(names, views, held-out agreement) of the set the tool ships: among every set within MAX_RUNS
     runs a face, each with the views the app would give it (runtime.app_views's rule: params, each
     network's size), the fewest runs whose agreement is within one standard error (of the paired
-    per-face difference) of the best set's; among those, the best."""
+    per-face difference) of the best set's; among those, the best. Each set is scored as it would
+    ship: shipped(its averaged answers) (main: with the class weights it would get, which cost some
+    sets far more agreement than others)."""
     from emoji_creator.runtime import MIRROR_PARAMS
     from emoji_creator.votes import ferplus_right
 
@@ -53,7 +56,7 @@ def choose_members(answers, votes, params):
             views = (0, 1) if mirror else (0,)
             if n * len(views) > MAX_RUNS:
                 continue
-            right = ferplus_right(votes, np.mean([answers[k][v] for k in names for v in views], axis=0))
+            right = ferplus_right(votes, shipped(np.mean([answers[k][v] for k in names for v in views], axis=0)))
             print(f"  {' + '.join(Path(k).stem for k in names):40} {'face + mirror' if mirror else 'face':14}"
                   f" held-out FER+ {right.mean():.2%}")
             sets.append((names, views, right))
@@ -136,7 +139,9 @@ def main(argv=None):
         predict = make_predictor(model, views=ONE_VIEW)
         answers[name] = [predict(x_val), predict(x_val[:, :, ::-1])]
     print(f"held-out faces: {len(x_val)} (10% of the training faces, the same for every seed)")
-    names, views, acc = choose_members(answers, v_val, {k: m.count_params() for k, m in nets.items()})
+    print("each set with the class weights it would get (2. below):")
+    names, views, acc = choose_members(answers, v_val, {k: m.count_params() for k, m in nets.items()},
+                                       lambda probs: weigh(probs, choose_weights(probs, v_val, CLASSES)))
     print(f"chosen: {len(names)} networks, {'face + mirror' if len(views) == 2 else 'the face alone'}: {acc:.2%}")
     probs = np.mean([answers[k][v] for k in names for v in views], axis=0)
     logw = choose_weights(probs, v_val, CLASSES)
