@@ -339,7 +339,7 @@ def _teacher(ckpt_dir, recipe, x_tr, rows, x_te, y_te, resume):
         print(f"teacher {recipe.teacher}: its answers on {len(x_tr)} training faces, read from "
               f"{answers_beside(recipe.teacher).name} beside it")
     else:
-        predict = make_predictor(load_model_of_our_classes(recipe.teacher, "it cannot teach this net"), views=MIRROR)
+        predict = teacher_predictor(recipe.teacher)
         probs = predict(x_tr).astype(np.float32)
         test_accuracy = float((predict(x_te).argmax(axis=1) == y_te).mean())
         print(f"teacher {recipe.teacher}: {test_accuracy:.2%} on the test split; its answers on "
@@ -347,6 +347,11 @@ def _teacher(ckpt_dir, recipe, x_tr, rows, x_te, y_te, resume):
     with replacing(kept) as partial:  # renamed into place whole, never half-written
         np.savez(partial, train=probs, test_accuracy=np.nan if test_accuracy is None else test_accuracy)
     return {"train": probs, "test_accuracy": test_accuracy}
+
+
+def teacher_predictor(path):
+    """A teacher model file's answers, as train.py learns from them: face and mirror averaged."""
+    return make_predictor(load_model_of_our_classes(path, "it cannot teach this net"), views=MIRROR)
 
 
 def _join_base(ckpt_dir, join, resume):

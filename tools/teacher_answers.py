@@ -13,8 +13,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -24,8 +22,7 @@ def make_answers(args):
     from emoji_creator.answers import answers_beside, is_answers_file, write_answers
     from emoji_creator.data import load_folder_split
     from emoji_creator.files import kind, write_failed
-    from emoji_creator.model_file import load_model_of_our_classes
-    from emoji_creator.runtime import MIRROR, make_predictor
+    from emoji_creator.training import teacher_predictor
     from emoji_creator.votes import row_of
 
     args.output = args.output or answers_beside(args.model)
@@ -42,8 +39,7 @@ def make_answers(args):
     if None in rows:
         raise UserError(f"the images in {args.data / 'train'} are not named by their fer2013.csv row (00007.png): "
                         f"answers are found by row; train.py can take the model file itself (--teacher MODEL)")
-    predict = make_predictor(load_model_of_our_classes(args.model, "it cannot teach this net"), views=MIRROR)
-    probs = predict(x)
+    probs = teacher_predictor(args.model)(x)  # the answers train.py would compute
     try:
         write_answers(args.output, rows, probs, how=f"tools/teacher_answers.py {args.model.name}: face and mirror",
                       source=args.model)
