@@ -321,8 +321,9 @@ def _teacher(ckpt_dir, recipe, x_tr, rows, x_te, y_te, resume):
     few pixels barely move them. An ensemble gets the mirror too, although the
     app gives one a single view: a teacher's time is free, and the mirror
     helps a joined teacher too (docs/distillation.md). An answers file (answers.py), given or kept
-    beside the model file, is read by the faces' rows and has no test score. The answers are kept in the checkpoint folder, so a resumed
-    run learns from the same answers even if the teacher file has been replaced since.
+    beside the model file, is read by the faces' rows and has no test score. The answers are kept in
+    the checkpoint folder, so a resumed run learns from the same answers even if the teacher file
+    has been replaced since.
     """
 
     kept = ckpt_dir / "teacher.npz"

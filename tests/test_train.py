@@ -559,3 +559,20 @@ def test_ensemble_scores_each_set_as_it_would_ship():
     boost = np.array([100.0] + [1.0] * (len(CLASSES) - 1))
     names, _, acc = ensemble.choose_members(answers, votes, {"X": 1, "Y": 1}, lambda p: p * boost)
     assert names == ("Y",) and acc == 0.8
+
+
+def test_ensemble_weights_leave_a_class_no_held_out_face_has(tmp_path):
+    """On a small data folder some class has no held-out face: its recall is unknown, not short of
+    its floor, so the weights stop (they used to fail comparing None with the floor)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import ensemble
+
+    truth = np.array([3] * 6 + [2] * 4)  # happy and fear only
+    votes = np.eye(len(CLASSES))[truth] * 10
+    probs = np.full((10, len(CLASSES)), 0.05)
+    probs[:, 3] = 0.7
+    probs[truth == 2, 2] = 0.3  # every fear face answered happy, fear second
+    logw = ensemble.choose_weights(probs, votes, CLASSES)
+    _, rec = ensemble.recalls(votes, ensemble.weigh(probs, logw))
+    assert rec[CLASSES.index("fear")] >= ensemble.RARE_FLOOR and np.isnan(rec[CLASSES.index("disgust")])
+    assert logw[CLASSES.index("disgust")] == 0 and logw[CLASSES.index("angry")] == 0

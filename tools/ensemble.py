@@ -76,10 +76,13 @@ def standard_error(a, b):
 
 
 def recalls(votes, probs):
+    """(agreement, recall per class); NaN for a class no held-out face has as its majority (a small
+    data folder), which then never falls short of its floor: there is nothing to weigh it up for."""
     from emoji_creator.votes import ferplus_metrics
 
     m = ferplus_metrics(votes, probs)
-    return m["accuracy"], np.array([m["per_class"][c]["recall"] for c in m["per_class"]])
+    per_class = [m["per_class"][c]["recall"] for c in m["per_class"]]
+    return m["accuracy"], np.array([np.nan if r is None else r for r in per_class], dtype=float)
 
 
 def choose_weights(probs, votes, classes):
@@ -147,7 +150,7 @@ def main(argv=None):
     logw = choose_weights(probs, v_val, CLASSES)
     acc_w, rec_w = recalls(v_val, weigh(probs, logw))
     print(f"class weights {dict(zip(CLASSES, np.exp(logw).round(3).tolist()))}: held-out FER+ {acc_w:.2%}, recall "
-          + ", ".join(f"{c} {r:.1%}" for c, r in zip(CLASSES, rec_w)))
+          + ", ".join(f"{c} {r:.1%}" if r == r else f"{c} (no faces)" for c, r in zip(CLASSES, rec_w)))
 
     # The weights go into each chosen network's last bias; the views travel with the model file.
     chosen = []
