@@ -92,6 +92,16 @@ def row_of(name):
     return int(m.group(1)) if m else None
 
 
+def rows_of(names, folder, instead=""):
+    """The fer2013.csv row of every image name, or UserError naming the folder (and what to use instead)
+    when any image does not carry one: answers and folds are matched to faces by row."""
+    rows = [row_of(n) for n in names]
+    if None in rows:
+        raise UserError(f"the images in {folder} are not named by their fer2013.csv row (00007.png): "
+                        f"answers are found by row" + (f"; {instead}" if instead else ""))
+    return rows
+
+
 def attach_votes(data, votes_path):
     """data (load_dataset's dict, with "rows" per split) plus data["votes"]: per split, (n, 7)
     vote counts over CLASSES, NaN for an image left out; data["votes_info"] counts what was left out.

@@ -149,6 +149,16 @@ def test_ferplus_score_counts_any_top_voted_class():
     assert m["accuracy"] == 0.5 and m["images"] == 2 and m["left_out"] == 1
 
 
+def test_answers_tools_refuse_faces_without_a_row_in_one_line(tmp_path):
+    from emoji_creator import UserError
+    from emoji_creator.votes import rows_of
+
+    assert rows_of(["00007.png", "fer0000012.png"], tmp_path) == [7, 12]
+    with pytest.raises(UserError, match="not named by their fer2013.csv row.*--teacher MODEL") as err:
+        rows_of(["00007.png", "Training_123.jpg"], tmp_path, "train.py can take the model file itself (--teacher MODEL)")
+    assert "\n" not in str(err.value)
+
+
 def test_ensemble_margin_runs_on_a_small_folder_and_needs_the_votes(tiny_data_copy, trained_model):
     """benchmarks/ensemble_margin.py (a smoke run: the figure means nothing on 7 held-out faces), and
     its one line when the votes file is not beside the data."""

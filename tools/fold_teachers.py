@@ -51,7 +51,7 @@ def make_folds(args):
     from emoji_creator import UserError
     from emoji_creator.data import CHOICE_HOLDOUT, hold_out_mask, load_folder_split
     from emoji_creator.files import is_regular, kind, write_failed
-    from emoji_creator.votes import VOTES_NAME, row_of
+    from emoji_creator.votes import VOTES_NAME, rows_of
 
     if kind(args.out) not in ("missing", "folder") or (kind(args.out) == "folder" and any(args.out.iterdir())):
         raise UserError(f"{args.out} is not an empty folder: name a new folder for the folds")
@@ -59,10 +59,7 @@ def make_folds(args):
         raise UserError(f"FER+'s votes ({VOTES_NAME}) are not beside {args.data}: the fold nets learn from them "
                         f"(data/README.md says where to get them)")
     _, y, _, names = load_folder_split(args.data / "train", with_names=True)
-    rows = [row_of(n) for n in names]
-    if None in rows:
-        raise UserError(f"the images in {args.data / 'train'} are not named by their fer2013.csv row (00007.png): "
-                        f"answers are found by row")
+    rows = rows_of(names, args.data / "train")
     fold = fold_of(y, hold_out_mask(y, CHOICE_HOLDOUT), args.k)
     try:
         write_folds(args, y, names, rows, fold)

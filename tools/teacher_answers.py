@@ -23,7 +23,7 @@ def make_answers(args):
     from emoji_creator.data import load_folder_split
     from emoji_creator.files import kind, write_failed
     from emoji_creator.training import teacher_predictor
-    from emoji_creator.votes import row_of
+    from emoji_creator.votes import rows_of
 
     args.output = args.output or answers_beside(args.model)
     if not is_answers_file(args.output):
@@ -35,10 +35,7 @@ def make_answers(args):
     if kind(args.model) != "file":
         raise UserError(f"{args.model}: no such model file; name the teacher's .h5")
     x, _, _, names = load_folder_split(args.data / "train", with_names=True)
-    rows = [row_of(n) for n in names]
-    if None in rows:
-        raise UserError(f"the images in {args.data / 'train'} are not named by their fer2013.csv row (00007.png): "
-                        f"answers are found by row; train.py can take the model file itself (--teacher MODEL)")
+    rows = rows_of(names, args.data / "train", "train.py can take the model file itself (--teacher MODEL)")
     probs = teacher_predictor(args.model)(x)  # the answers train.py would compute
     try:
         write_answers(args.output, rows, probs, how=f"tools/teacher_answers.py {args.model.name}: face and mirror",
