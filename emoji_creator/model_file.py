@@ -3,6 +3,7 @@
     from emoji_creator.model_file import load_emotion_model, save_model
     model, class_names = load_emotion_model("emotion_model.h5")   # checked; UserError with the fix
     save_model(model, "new.h5")                                     # whole model, atomic, class names inside
+    save_model(ensemble, "new.h5", half=True)                       # weights stored in float16: half the file
 
 Contract (other programs rely on it): emotion_model.h5 loads with
 keras.models.load_model(path, compile=False) alone, takes (batch, 48, 48, 1)
@@ -23,10 +24,11 @@ from .saving import clean_leftovers
 LABELS_ATTR = "emoji_creator_classes"
 
 
-def hdf5_bytes(model, class_names=CLASSES):
+def hdf5_bytes(model, class_names=CLASSES, half=False):
     """The whole model (no optimizer state: inference needs none, a third of the size) as the
     bytes of an HDF5 file, with the class names inside; built in memory, so a full disk meets
-    only the plain write that follows (HDF5 writing into a full disk crashed the process)."""
+    only the plain write that follows (HDF5 writing into a full disk crashed the process).
+    half: store the float32 weights as float16 (halve_weights)."""
 
     import h5py  # here: only where it is needed
 
@@ -38,28 +40,59 @@ def hdf5_bytes(model, class_names=CLASSES):
     with h5py.File(buf, "w") as f:
         save_model_to_hdf5(model, f, include_optimizer=False)
         f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+    if half:
+        halved = io.BytesIO()
+        with h5py.File(buf, "r") as src, h5py.File(halved, "w") as dst:
+            halve_weights(src, dst)
+        buf = halved
     return buf.getvalue()
 
 
-def save_model(model, path, class_names=CLASSES):
+def halve_weights(src, dst):
+    """Copy the open HDF5 model file `src` into the empty `dst`, every float32 weight as float16.
+
+    A copy, not a rewrite in place: HDF5 keeps the space of a deleted dataset, so the file would not
+    shrink. The model's layers stay float32: keras.models.load_model builds them from the stored
+    config and assigns each weight, casting it back, so the contract holds and only the file halves
+    (an ensemble of fast nets fits the size budget with twice the nets). Weights keep 3 significant
+    digits; the answers move in the fourth decimal (tests/test_train.py compares them)."""
+    import h5py  # here: only where it is needed
+    import numpy as np
+
+    dst.attrs.update(dict(src.attrs))
+
+    def copy(name, obj):
+        if isinstance(obj, h5py.Group):
+            dst.require_group(name).attrs.update(dict(obj.attrs))
+            return
+        data = obj[()]
+        if name.startswith("model_weights/") and data.dtype == np.float32:
+            data = data.astype(np.float16)
+        dst.create_dataset(name, data=data).attrs.update(dict(obj.attrs))
+
+    src.visititems(copy)
+
+
+def save_model(model, path, class_names=CLASSES, half=False):
     """Save the whole model as HDF5, atomically (files.replacing): the old file stays until the new one
-    is complete, and a failed write (a full disk) leaves no partial file."""
+    is complete, and a failed write (a full disk) leaves no partial file. half: weights stored in
+    float16 (halve_weights)."""
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(path.parent, f".{path.stem}.partial*.h5")  # the ones a killed save left
-    data = hdf5_bytes(model, class_names)
+    data = hdf5_bytes(model, class_names, half)
     try:
         if data is None:
             with replacing(path) as tmp:
-                _save_through_file(model, tmp, class_names)
+                _save_through_file(model, tmp, class_names, half)
         else:
             write_atomic(path, data, sync=True)
     except Exception as exc:
         raise as_disk_error(exc, path.parent) from None
 
 
-def _save_through_file(model, tmp, class_names):
+def _save_through_file(model, tmp, class_names, half=False):
 
     import h5py  # here: only where it is needed
 
@@ -72,6 +105,9 @@ def _save_through_file(model, tmp, class_names):
         absl.setLevel(level)
     with h5py.File(tmp, "a") as f:
         f.attrs[LABELS_ATTR] = json.dumps(list(class_names))
+    if half:  # through a second new file beside it (halve_weights: a copy), which then takes its place
+        with replacing(tmp) as halved, h5py.File(tmp, "r") as src, h5py.File(halved, "w") as dst:
+            halve_weights(src, dst)
 
 
 def check_model_file(path):

@@ -288,6 +288,23 @@ def test_an_ensemble_teacher_answers_on_face_and_mirror(trained_model, tmp_path,
     np.testing.assert_allclose(got["train"], make_predictor(pair, views=MIRROR)(x), atol=1e-4)
 
 
+def test_a_model_stored_in_half_precision_keeps_the_contract_in_half_the_file(trained_model, tmp_path):
+    # The shipped ensemble is stored so (tools/ensemble.py): Keras alone loads it, as float32 layers.
+    import keras
+    from emoji_creator.model_file import load_emotion_model, read_class_names, save_model
+
+    net, _ = load_emotion_model(trained_model)
+    save_model(net, tmp_path / "full.h5")
+    save_model(net, tmp_path / "half.h5", half=True)
+    half = keras.models.load_model(tmp_path / "half.h5", compile=False)
+    assert all(w.dtype == "float32" for w in half.weights)
+    assert (tmp_path / "half.h5").stat().st_size < 0.6 * (tmp_path / "full.h5").stat().st_size
+    assert read_class_names(tmp_path / "half.h5") == read_class_names(trained_model)
+    x = np.random.default_rng(2).integers(0, 256, (8, 48, 48, 1)).astype(np.float32)
+    np.testing.assert_allclose(half.predict(x, verbose=0), net.predict(x, verbose=0), atol=5e-3)
+    check_contract(tmp_path / "half.h5")
+
+
 def test_train_on_csv(tiny_data, tmp_path, capsys):
     data = tmp_path / "fer2013.csv"
     write_csv(data, tiny_data, bad_row=True)

@@ -17,7 +17,8 @@ seed), so none has seen the faces the choices are read off:
 The app gives the result the views chosen (runtime.app_views: the mirror while the ensemble's
 networks fit its budget); a choice it would not run is not offered.
 PublicTest is scored once, for the report, after every choice is made. The output is a new file
-(never one of the inputs); the report holds both scores, every recall and the choices.
+(never one of the inputs), its weights stored in float16 (model_file.halve_weights: half the size,
+the same contract); the report holds both scores, every recall and the choices, all read from that file.
 """
 import argparse
 import itertools
@@ -161,7 +162,7 @@ def main(argv=None):
         last.set_weights([kernel, bias + logw.astype(bias.dtype)])
         chosen.append(net)
     model = join_models(chosen)
-    save_model(model, args.output)
+    save_model(model, args.output, half=True)
     model = load_emotion_model(args.output)[0]
     predict = make_predictor(model)  # as the app runs it: its own views (app_views)
     assert len(app_views(model)) == len(views), "the app would run other views than the ones chosen"
@@ -180,7 +181,8 @@ def main(argv=None):
     (args.report_dir / "curves.png").unlink(missing_ok=True)  # a join has no training curves of its own
     m = result["test_ferplus"]
     print(f"PublicTest: FER+ majority {m['accuracy']:.2%}, FER2013 label {result['test']['accuracy']:.2%}; recall "
-          + ", ".join(f"{c} {m['per_class'][c]['recall']:.1%}" for c in CLASSES)
+          + ", ".join(f"{c} {r:.1%}" if (r := m['per_class'][c]['recall']) is not None else f"{c} (no faces)"
+                      for c in CLASSES)
           + f"; {args.output} ({result['file_bytes'] / 1e6:.1f} MB), report in {args.report_dir}")
     (args.report_dir / "choices.json").write_text(json.dumps({"networks": result["networks"],
                                                                "views": result["views"],
