@@ -1,6 +1,10 @@
 """Test-time views: PublicTest accuracy against milliseconds per face, for each set of views.
 
     python benchmarks/test_time_views.py [--data ../shared/fer2013] [--rounds 3] [MODEL.h5 ...]
+    python benchmarks/test_time_views.py --holdout NET.h5 ...   # choose on held-out faces instead
+
+--holdout scores the 10% of the training faces that train.py --holdout 0.1 holds out (the same for
+every seed), for networks trained so: a choice of views made there never looks at PublicTest.
 
 Two scores per row: agreement with the FER+ majority of ten annotators (when
 fer2013new.csv lies beside the data, or --votes names it), the truth the app is
@@ -25,7 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def main(argv=None):
-    from emoji_creator import DEFAULT_MODEL
+    from emoji_creator import DEFAULT_MODEL, UserError
     from emoji_creator.data import load_dataset
     from emoji_creator.model_file import load_emotion_model
     from emoji_creator.runtime import app_views, averaging_views, make_predictor, MIRROR, MIRROR_ZOOM, ONE_VIEW
@@ -37,13 +41,25 @@ def main(argv=None):
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "fer2013")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--votes", type=Path, help="FER+'s fer2013new.csv (default: the one beside the data)")
+    p.add_argument("--holdout", action="store_true",
+                   help="score the faces train.py --holdout 0.1 holds out, not PublicTest (nets trained so)")
     args = p.parse_args(argv)
     from emoji_creator.votes import attach_votes, ferplus_metrics, lowest_recall, votes_beside
 
     data = load_dataset(args.data)
     votes = args.votes or votes_beside(args.data)
-    v = attach_votes(data, votes)["votes"]["test"] if votes else None
-    x, y = data["test"]
+    if args.holdout:
+        from emoji_creator.data import CHOICE_HOLDOUT
+        from emoji_creator.recipes import Recipe
+        from emoji_creator.splits import split_data
+
+        if not votes:
+            raise UserError("--holdout splits the faces as train.py does with FER+'s votes: put fer2013new.csv "
+                            "beside the data (data/README.md), or pass --votes")
+        x, y, v = split_data(attach_votes(data, votes), Recipe(holdout=CHOICE_HOLDOUT, labels="votes"))["val"]
+    else:
+        v = attach_votes(data, votes)["votes"]["test"] if votes else None
+        x, y = data["test"]
     x = x.astype(np.float32)
     sets = {"one view": ONE_VIEW, "mirror": MIRROR, "mirror + 2-px zoom": MIRROR_ZOOM}
     rows = {}  # (model path as given, set name) -> (predictor, views, the app's?)
@@ -58,7 +74,7 @@ def main(argv=None):
     for _ in range(args.rounds):
         for key, (fn, _, _) in rows.items():
             times[key].append(time_calls(fn, face, 500)[0])
-    print(f"{len(x)} test images ({single.backend}):")
+    print(f"{len(x)} {'held-out training' if args.holdout else 'test'} images ({single.backend}):")
     width = max(len(str(path)) for path in args.models)
     for key, (fn, views, is_app) in rows.items():
         probs = fn(x)

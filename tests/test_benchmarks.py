@@ -17,3 +17,22 @@ def test_data_benchmarks_run_on_a_small_folder(script, options, tiny_data, train
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert str(trained_model) in run.stdout, run.stdout
+
+
+def test_views_can_be_chosen_on_held_out_faces(tiny_data_copy, trained_model):
+    # --holdout scores the faces train.py --holdout 0.1 holds out; it needs FER+'s votes to split as train.py does.
+    import shutil
+
+    from conftest import find_fer, unavailable
+
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "test_time_views.py"), "--data", str(tiny_data_copy), "--holdout",
+           "--rounds", "1", str(trained_model)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "fer2013new.csv" in run.stderr
+    found, why = find_fer()
+    if found is None or not (found / "fer2013new.csv").is_file():
+        unavailable(why or f"FER+'s votes not beside {found}")
+    shutil.copy(found / "fer2013new.csv", tiny_data_copy)
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "held-out training images" in run.stdout and str(trained_model) in run.stdout
