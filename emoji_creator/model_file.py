@@ -73,6 +73,21 @@ def halve_weights(src, dst):
     src.visititems(copy)
 
 
+def stores_half(path):
+    """True when the model file stores its weights in float16 (save_model(half=True)): the compiled
+    copy can then keep them so too, losing nothing."""
+    import h5py  # here: only where it is needed
+    import numpy as np
+
+    kinds = set()
+    try:
+        with h5py.File(path, "r") as f:
+            f["model_weights"].visititems(lambda _, obj: kinds.add(obj.dtype) if hasattr(obj, "dtype") else None)
+    except (OSError, KeyError, ValueError):
+        return False
+    return kinds == {np.dtype(np.float16)}
+
+
 def save_model(model, path, class_names=CLASSES, half=False):
     """Save the whole model as HDF5, atomically (files.replacing): the old file stays until the new one
     is complete, and a failed write (a full disk) leaves no partial file. half: weights stored in

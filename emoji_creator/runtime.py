@@ -24,7 +24,7 @@ import numpy as np
 from . import CLASSES, UserError, native_stderr_quiet
 from .files import kind
 from .model_cache import cache_path, file_sha256, read_cache, write_cache  # noqa: F401  (runtime.cache_path, as before)
-from .model_file import check_model_file, load_emotion_model
+from .model_file import check_model_file, load_emotion_model, stores_half
 from .nets import INPUT_SHAPE, members
 
 ONE_VIEW = ((0, False),)
@@ -169,7 +169,8 @@ def convert_to_litert(model, configure=None):
     """The model as a LiteRT flatbuffer (bytes). Needs TensorFlow.
 
     configure: called with the converter before it converts, to set options
-    (benchmarks/quantize.py quantises this way); the app converts as it is.
+    (benchmarks/quantize.py quantises this way; half_weights for a model file stored in float16);
+    otherwise the app converts as it is.
     """
     import tensorflow as tf  # here: TensorFlow's import costs seconds
 
@@ -178,6 +179,15 @@ def convert_to_litert(model, configure=None):
         configure(converter)
     with _this_thread_quiet():  # the converter prints the whole signature
         return converter.convert()
+
+
+def half_weights(converter):
+    """Converter options: weights kept in float16, computed in float32 (LiteRT widens them once, at
+    load). For a model file stored in float16 this is exact, and the compiled copy halves too."""
+    import tensorflow as tf  # here: TensorFlow's import costs seconds
+
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.target_spec.supported_types = [tf.float16]
 
 
 class _QuietFor:
@@ -247,7 +257,7 @@ def litert_predictor(flat, threads=2):
 def build_cache(model_path, model_hash):
     """Convert model_path with Keras/TensorFlow; returns (flatbuffer, header)."""
     model, names = load_emotion_model(model_path)
-    flat = convert_to_litert(model)
+    flat = convert_to_litert(model, half_weights if stores_half(model_path) else None)
     # In the form read_cache returns (JSON writes the tuples as lists).
     header = {"model": Path(model_path).name, "model_sha256": model_hash, "classes": tuple(names),
               "views": tuple(app_views(model))}

@@ -303,6 +303,12 @@ def test_a_model_stored_in_half_precision_keeps_the_contract_in_half_the_file(tr
     x = np.random.default_rng(2).integers(0, 256, (8, 48, 48, 1)).astype(np.float32)
     np.testing.assert_allclose(half.predict(x, verbose=0), net.predict(x, verbose=0), atol=5e-3)
     check_contract(tmp_path / "half.h5")
+    # The live loop's compiled copy keeps the stored precision: half the size, the same answers.
+    from emoji_creator.runtime import cache_path, load_live_model
+
+    predict_half, predict_full = load_live_model(tmp_path / "half.h5")[0], load_live_model(tmp_path / "full.h5")[0]
+    np.testing.assert_allclose(predict_half(x), predict_full(x), atol=5e-3)
+    assert cache_path(tmp_path / "half.h5").stat().st_size < 0.6 * cache_path(tmp_path / "full.h5").stat().st_size
 
 
 def test_train_on_csv(tiny_data, tmp_path, capsys):
