@@ -54,8 +54,8 @@ def halve_weights(src, dst):
     A copy, not a rewrite in place: HDF5 keeps the space of a deleted dataset, so the file would not
     shrink. The model's layers stay float32: keras.models.load_model builds them from the stored
     config and assigns each weight, casting it back, so the contract holds and only the file halves
-    (an ensemble of fast nets fits the size budget with twice the nets). Weights keep 3 significant
-    digits; the answers move in the fourth decimal (tests/test_train.py compares them)."""
+    (an ensemble of fast nets fits the size budget with twice the nets). The rounding moves the
+    answers only slightly (tests/test_train.py bounds how much)."""
     import h5py  # here: only where it is needed
     import numpy as np
 

@@ -291,11 +291,12 @@ def test_an_ensemble_teacher_answers_on_face_and_mirror(trained_model, tmp_path,
 def test_a_model_stored_in_half_precision_keeps_the_contract_in_half_the_file(trained_model, tmp_path):
     # The shipped ensemble is stored so (tools/ensemble.py): Keras alone loads it, as float32 layers.
     import keras
-    from emoji_creator.model_file import load_emotion_model, read_class_names, save_model
+    from emoji_creator.model_file import load_emotion_model, read_class_names, save_model, stores_half
 
     net, _ = load_emotion_model(trained_model)
     save_model(net, tmp_path / "full.h5")
     save_model(net, tmp_path / "half.h5", half=True)
+    assert stores_half(tmp_path / "half.h5") and not stores_half(tmp_path / "full.h5")
     half = keras.models.load_model(tmp_path / "half.h5", compile=False)
     assert all(w.dtype == "float32" for w in half.weights)
     assert (tmp_path / "half.h5").stat().st_size < 0.6 * (tmp_path / "full.h5").stat().st_size
