@@ -86,6 +86,12 @@ def recalls(votes, probs):
     return m["accuracy"], np.array([np.nan if r is None else r for r in per_class], dtype=float)
 
 
+def recall_text(classes, recall):
+    """'angry 81.0%, disgust (no faces), ...': a class without faces has no recall (None in a report,
+    NaN from recalls()), and says so."""
+    return ", ".join(f"{c} {r:.1%}" if r is not None and r == r else f"{c} (no faces)" for c, r in zip(classes, recall))
+
+
 def choose_weights(probs, votes, classes):
     """Log-weights per class: each step raises the class, among those under their floor, whose
     step costs the least held-out agreement; until every floor is met (or 60 steps)."""
@@ -151,7 +157,7 @@ def main(argv=None):
     logw = choose_weights(probs, v_val, CLASSES)
     acc_w, rec_w = recalls(v_val, weigh(probs, logw))
     print(f"class weights {dict(zip(CLASSES, np.exp(logw).round(3).tolist()))}: held-out FER+ {acc_w:.2%}, recall "
-          + ", ".join(f"{c} {r:.1%}" if r == r else f"{c} (no faces)" for c, r in zip(CLASSES, rec_w)))
+          + recall_text(CLASSES, rec_w))
 
     # The weights go into each chosen network's last bias; the views travel with the model file.
     chosen = []
@@ -181,8 +187,7 @@ def main(argv=None):
     (args.report_dir / "curves.png").unlink(missing_ok=True)  # a join has no training curves of its own
     m = result["test_ferplus"]
     print(f"PublicTest: FER+ majority {m['accuracy']:.2%}, FER2013 label {result['test']['accuracy']:.2%}; recall "
-          + ", ".join(f"{c} {r:.1%}" if (r := m['per_class'][c]['recall']) is not None else f"{c} (no faces)"
-                      for c in CLASSES)
+          + recall_text(CLASSES, [m["per_class"][c]["recall"] for c in CLASSES])
           + f"; {args.output} ({result['file_bytes'] / 1e6:.1f} MB), report in {args.report_dir}")
     (args.report_dir / "choices.json").write_text(json.dumps({"networks": result["networks"],
                                                                "views": result["views"],
