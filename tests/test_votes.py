@@ -201,3 +201,8 @@ def test_the_ensemble_tool_ships_a_half_precision_file_with_both_scores(tiny_dat
     assert names == CLASSES and all(w.dtype == "float32" for w in model.weights)
     metrics = json.loads((report / "metrics.json").read_text())
     assert {"test", "test_ferplus", "validation_ferplus"} <= set(metrics)
+    # benchmarks/ensemble_rules.py makes the tool's choice on half the held-out faces and scores the other half
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import ensemble_rules
+
+    assert ensemble_rules.main([*map(str, nets), "--data", str(tiny_data_copy), "--halvings", "1"]) == 0

@@ -10,7 +10,9 @@ seed), so none has seen the faces the choices are read off:
    with the class weights of step 2 that set would get (what would ship, not the raw average);
    the cheapest set (fewest runs a face) within one standard error of the best one's agreement is
    taken (the one-standard-error rule, fixed before any set was scored): a larger set must win by
-   more than the held-out faces' own noise, not by a handful of faces;
+   more than the held-out faces' own noise, not by a handful of faces. Choosing on the held-out
+   faces flatters the set chosen; benchmarks/ensemble_rules.py measures by how much, and how this
+   rule fares against the others (choose on half of the faces, score on the other half);
 2. class weights: a weight per class (the same as adding log(weight) to each network's last bias,
    so it costs nothing a face), raised in small steps, each the step that costs the least
    held-out agreement, until fear and disgust reach RARE_FLOOR recall and every class CLASS_FLOOR.
@@ -38,15 +40,15 @@ MAX_RUNS = 6  # network runs a face: six runs of the fast net stay under the iss
 # few faces, so the weights aim higher there.
 RARE, RARE_FLOOR, CLASS_FLOOR = ("fear", "disgust"), 0.70, 0.55
 STEP = 0.05  # log-weight step
+RULES = ("largest", "best", "one-se")
+RULE = "one-se"  # the rule the tool ships by
 
 
-def choose_members(answers, votes, params, shipped=lambda probs: probs):
-    """(names, views, held-out agreement) of the set the tool ships: among every set within MAX_RUNS
-    runs a face, each with the views the app would give it (runtime.app_views's rule: params, each
-    network's size), the fewest runs whose agreement is within one standard error (of the paired
-    per-face difference) of the best set's; among those, the best. Each set is scored as it would
-    ship: shipped(its averaged answers) (main: with the class weights it would get, which cost some
-    sets far more agreement than others)."""
+def scored_sets(answers, votes, params, shipped=lambda probs: probs, max_runs=MAX_RUNS, quiet=False):
+    """[(names, views, right per face)] for every set of the networks within max_runs runs a face, each
+    with the views the app would give it (runtime.app_views's rule: params, each network's size),
+    scored as it would ship: shipped(its averaged answers) (main: with the class weights it would get,
+    which cost some sets far more agreement than others)."""
     from emoji_creator.runtime import MIRROR_PARAMS
     from emoji_creator.votes import ferplus_right
 
@@ -55,18 +57,38 @@ def choose_members(answers, votes, params, shipped=lambda probs: probs):
         for names in itertools.combinations(answers, n):
             mirror = n == 1 or 2 * sum(params[k] for k in names) <= MIRROR_PARAMS
             views = (0, 1) if mirror else (0,)
-            if n * len(views) > MAX_RUNS:
+            if n * len(views) > max_runs:
                 continue
             right = ferplus_right(votes, shipped(np.mean([answers[k][v] for k in names for v in views], axis=0)))
-            print(f"  {' + '.join(Path(k).stem for k in names):40} {'face + mirror' if mirror else 'face':14}"
-                  f" held-out FER+ {right.mean():.2%}")
+            if not quiet:
+                print(f"  {' + '.join(Path(k).stem for k in names):40} {'face + mirror' if mirror else 'face':14}"
+                      f" held-out FER+ {right.mean():.2%}")
             sets.append((names, views, right))
+    return sets
+
+
+def pick(sets, rule=RULE):
+    """The set a rule takes from scored_sets(): "largest", the best of those that spend the most runs
+    a face; "best", the best; "one-se", the cheapest (fewest runs) within one standard error (of the
+    paired per-face difference) of the best one's agreement, and among those the best."""
+    runs = lambda s: len(s[0]) * len(s[1])  # noqa: E731
     best = max(sets, key=lambda s: s[2].mean())
+    if rule == "best":
+        return best
+    if rule == "largest":
+        return max((s for s in sets if runs(s) == max(map(runs, sets))), key=lambda s: s[2].mean())
     close = [s for s in sets if s[2].mean() >= best[2].mean() - standard_error(best[2], s[2])]
-    names, views, right = min(close, key=lambda s: (len(s[0]) * len(s[1]), -s[2].mean()))
+    return min(close, key=lambda s: (runs(s), -s[2].mean()))
+
+
+def choose_members(answers, votes, params, shipped=lambda probs: probs, rule=RULE):
+    """(names, views, held-out agreement) of the set the tool ships: pick(scored_sets(...), rule)."""
+    sets = scored_sets(answers, votes, params, shipped)
+    best = pick(sets, "best")
+    names, views, right = pick(sets, rule)
     if names != best[0]:
-        print(f"best: {' + '.join(Path(k).stem for k in best[0])} {best[2].mean():.2%}; within one standard error "
-              f"of it, the cheapest: {' + '.join(Path(k).stem for k in names)} {right.mean():.2%}")
+        print(f"best: {' + '.join(Path(k).stem for k in best[0])} {best[2].mean():.2%}; by the {rule} rule: "
+              f"{' + '.join(Path(k).stem for k in names)} {right.mean():.2%}")
     return names, views, right.mean()
 
 
@@ -77,13 +99,18 @@ def standard_error(a, b):
 
 
 def recalls(votes, probs):
-    """(agreement, recall per class); NaN for a class no held-out face has as its majority (a small
-    data folder), which then never falls short of its floor: there is nothing to weigh it up for."""
-    from emoji_creator.votes import ferplus_metrics
+    """(agreement, recall per class) as votes.ferplus_metrics counts them, without its confusion matrix
+    (choose_weights calls this for every step of every set); NaN for a class no held-out face has as
+    its majority (a small data folder), which then never falls short of its floor: there is nothing
+    to weigh it up for."""
+    from emoji_creator.votes import ferplus_right, kept, majority
 
-    m = ferplus_metrics(votes, probs)
-    per_class = [m["per_class"][c]["recall"] for c in m["per_class"]]
-    return m["accuracy"], np.array([np.nan if r is None else r for r in per_class], dtype=float)
+    keep = kept(votes)
+    right, truth = ferplus_right(votes[keep], probs[keep]), majority(votes[keep])
+    faces = np.bincount(truth, minlength=probs.shape[1])
+    hits = np.bincount(truth, weights=right, minlength=probs.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (float(right.mean()) if len(right) else 0.0), np.where(faces > 0, hits / faces, np.nan)
 
 
 def recall_text(classes, recall):
@@ -116,6 +143,28 @@ def weigh(probs, logw):
     return p / p.sum(axis=1, keepdims=True)
 
 
+def held_out_answers(data_dir, models):
+    """(split, networks, answers): the data split as every --holdout 0.1 run split it (split["val"]:
+    the held-out faces, split["test"]: PublicTest), each model file's network by its name, and its
+    answers on the held-out faces [face, mirror], (n, 7) each."""
+    from emoji_creator.data import CHOICE_HOLDOUT, load_dataset
+    from emoji_creator.model_file import load_emotion_model
+    from emoji_creator.recipes import Recipe
+    from emoji_creator.runtime import ONE_VIEW, make_predictor
+    from emoji_creator.splits import split_data
+    from emoji_creator.votes import attach_votes, votes_beside
+
+    data = attach_votes(load_dataset(data_dir), votes_beside(data_dir))
+    split = split_data(data, Recipe(holdout=CHOICE_HOLDOUT, labels="votes"))
+    x_val = split["val"][0]
+    nets = {str(m): load_emotion_model(m)[0] for m in models}
+    answers = {}
+    for name, model in nets.items():
+        predict = make_predictor(model, views=ONE_VIEW)
+        answers[name] = [predict(x_val), predict(x_val[:, :, ::-1])]
+    return split, nets, answers
+
+
 def main(argv=None):
     from emoji_creator import CLASSES, UserError, native_stderr_quiet, quiet_libraries
 
@@ -130,24 +179,15 @@ def main(argv=None):
         raise UserError(f"{args.output} exists: name a new file (the model it would replace stays as it is)")
     with native_stderr_quiet():
         import keras  # noqa: F401  (TensorFlow's import lines)
-    from emoji_creator.data import CHOICE_HOLDOUT, load_dataset
     from emoji_creator.evaluation import machine_info
     from emoji_creator.model_file import load_emotion_model, save_model
     from emoji_creator.nets import join_models, members
-    from emoji_creator.recipes import Recipe
     from emoji_creator.report import metrics, write_report
-    from emoji_creator.runtime import ONE_VIEW, app_views, make_predictor
-    from emoji_creator.splits import split_data
-    from emoji_creator.votes import attach_votes, ferplus_metrics, votes_beside
+    from emoji_creator.runtime import app_views, make_predictor
+    from emoji_creator.votes import ferplus_metrics
 
-    data = attach_votes(load_dataset(args.data), votes_beside(args.data))
-    split = split_data(data, Recipe(holdout=CHOICE_HOLDOUT, labels="votes"))
+    split, nets, answers = held_out_answers(args.data, args.models)
     (x_val, _, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
-    nets = {str(m): load_emotion_model(m)[0] for m in args.models}
-    answers = {}
-    for name, model in nets.items():
-        predict = make_predictor(model, views=ONE_VIEW)
-        answers[name] = [predict(x_val), predict(x_val[:, :, ::-1])]
     print(f"held-out faces: {len(x_val)} (10% of the training faces, the same for every seed)")
     print("each set with the class weights it would get (2. below):")
     names, views, acc = choose_members(answers, v_val, {k: m.count_params() for k, m in nets.items()},
