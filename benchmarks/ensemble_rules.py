@@ -64,23 +64,34 @@ def mean(recall):
     return f"{recall.mean():.1%}" if len(recall) else "-"
 
 
+def both(fear, disgust):
+    """How often both rare classes reached 60%, over the halves that hold both ('-' where none does)."""
+    held = ~np.isnan(fear) & ~np.isnan(disgust)
+    return f"{np.mean((fear[held] >= 0.6) & (disgust[held] >= 0.6)):.0%}" if held.any() else "-"
+
+
 def main(argv=None):
     import ensemble
-    from emoji_creator import CLASSES, native_stderr_quiet, quiet_libraries
+    from emoji_creator import CLASSES, UserError, native_stderr_quiet, quiet_libraries
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="+", type=Path, help="networks trained with --holdout 0.1")
     p.add_argument("--data", type=Path, default=ROOT / "data")
     p.add_argument("--halvings", type=int, default=4)
-    p.add_argument("--budgets", default="6,10", help="network runs a face, comma-separated")
+    p.add_argument("--budgets", default="6,10", help="network runs a face, comma-separated (the tool's own is added)")
     args = p.parse_args(argv)
+    try:
+        budgets = sorted({int(b) for b in args.budgets.split(",")} | {ensemble.MAX_RUNS})
+    except ValueError:
+        budgets = [0]
+    if args.halvings < 1 or min(budgets) < 1:
+        raise UserError("--halvings is a count (1 or more) and --budgets network runs a face, e.g. --budgets 6,10")
     quiet_libraries()
     with native_stderr_quiet():
         import keras  # noqa: F401  (TensorFlow's import lines)
     split, nets, answers = ensemble.held_out_answers(args.data, args.models)
     votes = split["val"][2]
     params = {k: m.count_params() for k, m in nets.items()}
-    budgets = sorted({int(b) for b in args.budgets.split(",")} | {ensemble.MAX_RUNS})
     rows = {(b, r): [] for b in budgets for r in ensemble.RULES}
     for a, b in halves(votes, args.halvings):
         for fit, test in ((a, b), (b, a)):
@@ -97,7 +108,7 @@ def main(argv=None):
         se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
         f, d = np.array([x[2][fear] for x in r]), np.array([x[2][disgust] for x in r])
         print(f"{budget:>6} {rule:8} {chose:>9.2%} {acc.mean():>9.2%} {100 * diff.mean():>+6.2f} ±{100 * se:.2f} "
-              f"{mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {np.mean((f >= 0.6) & (d >= 0.6)):>8.0%}")
+              f"{mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {both(f, d):>8}")
     return 0
 
 

@@ -71,12 +71,15 @@ def pick(sets, rule=RULE):
     """The set a rule takes from scored_sets(): "largest", the best of those that spend the most runs
     a face; "best", the best; "one-se", the cheapest (fewest runs) within one standard error (of the
     paired per-face difference) of the best one's agreement, and among those the best."""
+    if rule not in RULES:
+        raise ValueError(f"rule {rule!r}: one of {RULES}")
     runs = lambda s: len(s[0]) * len(s[1])  # noqa: E731
     best = max(sets, key=lambda s: s[2].mean())
     if rule == "best":
         return best
     if rule == "largest":
-        return max((s for s in sets if runs(s) == max(map(runs, sets))), key=lambda s: s[2].mean())
+        most = max(map(runs, sets))
+        return max((s for s in sets if runs(s) == most), key=lambda s: s[2].mean())
     close = [s for s in sets if s[2].mean() >= best[2].mean() - standard_error(best[2], s[2])]
     return min(close, key=lambda s: (runs(s), -s[2].mean()))
 
