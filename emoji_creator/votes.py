@@ -185,6 +185,19 @@ def ferplus_right(votes, probs):
     return votes[np.arange(len(votes)), probs.argmax(axis=1)] >= votes.max(axis=1)
 
 
+def ferplus_recalls(votes, probs):
+    """(agreement, recall per class, images per class) over the kept images: per class by the top
+    class (ties: the first); a class no image has gets NaN (tools/ensemble.py calls this for every
+    step of its class weights, so it counts without a confusion matrix)."""
+    keep = kept(votes)
+    right, truth = ferplus_right(votes[keep], probs[keep]), majority(votes[keep])
+    faces = np.bincount(truth, minlength=probs.shape[1])
+    hits = np.bincount(truth, weights=right, minlength=probs.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(faces > 0, hits / faces, np.nan)
+    return (float(right.mean()) if len(right) else 0.0), recall, faces
+
+
 def ferplus_metrics(votes, probs, class_names=CLASSES):
     """Agreement with the FER+ majority: a prediction counts when it is one of the top-voted classes.
 
@@ -192,18 +205,14 @@ def ferplus_metrics(votes, probs, class_names=CLASSES):
     first), and the confusion matrix against it (rows: FER+ majority).
     """
     keep = kept(votes)
-    v, p = votes[keep], probs[keep].argmax(axis=1)
-    right = ferplus_right(v, probs[keep])
-    truth = majority(v)
     n = len(class_names)
     cm = np.zeros((n, n), dtype=np.int64)
-    np.add.at(cm, (truth, p), 1)
-    per_class = {}
-    for i, name in enumerate(class_names):
-        mine = truth == i
-        per_class[name] = {"recall": float(right[mine].mean()) if mine.any() else None, "support": int(mine.sum())}
-    return {"accuracy": float(right.mean()) if len(right) else 0.0, "images": int(len(right)),
-            "left_out": int((~keep).sum()), "per_class": per_class, "confusion_matrix": cm.tolist()}
+    np.add.at(cm, (majority(votes[keep]), probs[keep].argmax(axis=1)), 1)
+    accuracy, recall, faces = ferplus_recalls(votes, probs)
+    per_class = {name: {"recall": None if np.isnan(r) else float(r), "support": int(k)}
+                 for name, r, k in zip(class_names, recall, faces)}
+    return {"accuracy": accuracy, "images": int(keep.sum()), "left_out": int((~keep).sum()),
+            "per_class": per_class, "confusion_matrix": cm.tolist()}
 
 
 def lowest_recall(m):

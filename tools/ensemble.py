@@ -102,18 +102,11 @@ def standard_error(a, b):
 
 
 def recalls(votes, probs):
-    """(agreement, recall per class) as votes.ferplus_metrics counts them, without its confusion matrix
-    (choose_weights calls this for every step of every set); NaN for a class no held-out face has as
-    its majority (a small data folder), which then never falls short of its floor: there is nothing
-    to weigh it up for."""
-    from emoji_creator.votes import ferplus_right, kept, majority
+    """(agreement, recall per class); NaN for a class no held-out face has as its majority (a small
+    data folder), which then never falls short of its floor: there is nothing to weigh it up for."""
+    from emoji_creator.votes import ferplus_recalls
 
-    keep = kept(votes)
-    right, truth = ferplus_right(votes[keep], probs[keep]), majority(votes[keep])
-    faces = np.bincount(truth, minlength=probs.shape[1])
-    hits = np.bincount(truth, weights=right, minlength=probs.shape[1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (float(right.mean()) if len(right) else 0.0), np.where(faces > 0, hits / faces, np.nan)
+    return ferplus_recalls(votes, probs)[:2]
 
 
 def recall_text(classes, recall):
