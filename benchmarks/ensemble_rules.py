@@ -104,8 +104,7 @@ def main(argv=None):
           f"{'runs':>5} both>=60%")
     for (budget, rule), r in rows.items():
         chose, acc = np.mean([x[0] for x in r]), np.array([x[1] for x in r])
-        diff = acc - tool  # paired: the same halves; its standard error over the halves
-        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+        diff, se = acc - tool, ensemble.standard_error(acc, tool)  # paired: the same halves
         f, d = np.array([x[2][fear] for x in r]), np.array([x[2][disgust] for x in r])
         print(f"{budget:>6} {rule:8} {chose:>9.2%} {acc.mean():>9.2%} {100 * diff.mean():>+6.2f} ±{100 * se:.2f} "
               f"{mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {both(f, d):>8}")
