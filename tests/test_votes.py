@@ -201,6 +201,22 @@ def test_the_ensemble_tool_ships_a_half_precision_file_with_both_scores(tiny_dat
     assert names == CLASSES and all(w.dtype == "float32" for w in model.weights)
     metrics = json.loads((report / "metrics.json").read_text())
     assert {"test", "test_ferplus", "validation_ferplus"} <= set(metrics)
+    # --refit joins networks trained on every face with that choice's views and weights: no held-out score
+    chosen = json.loads((report / "choices.json").read_text())
+    refits = nets[:len(chosen["networks"])]
+    out2, report2 = tmp_path / "refit.h5", tmp_path / "refit_report"
+    assert ensemble.main([*map(str, refits), "--data", str(tiny_data_copy), "--output", str(out2),
+                          "--report-dir", str(report2), "--refit", str(report / "choices.json")]) == 0
+    refit = json.loads((report2 / "metrics.json").read_text())
+    assert "validation_ferplus" not in refit and refit["class_weights"] == metrics["class_weights"]
+    assert json.loads((report2 / "choices.json").read_text())["views"] == chosen["views"]
+    (tmp_path / "more.json").write_text(json.dumps({**chosen, "networks": chosen["networks"] * 3}))
+    for bad in (out, tmp_path, tmp_path / "more.json"):  # not JSON; a folder; another count of networks
+        run = subprocess.run([sys.executable, str(ROOT / "tools" / "ensemble.py"), *map(str, refits), "--data",
+                              str(tiny_data_copy), "--output", str(tmp_path / "x.h5"), "--report-dir",
+                              str(tmp_path / "x"), "--refit", str(bad)], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and "--refit" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert not (tmp_path / "x.h5").exists()
     # benchmarks/ensemble_rules.py makes the tool's choice on half the held-out faces and scores the other half
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import ensemble_rules

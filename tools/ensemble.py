@@ -18,6 +18,13 @@ seed), so none has seen the faces the choices are read off:
    held-out agreement, until fear and disgust reach RARE_FLOOR recall and every class CLASS_FLOOR.
 The app gives the result the views chosen (runtime.app_views: the mirror while the ensemble's
 networks fit its budget); a choice it would not run is not offered.
+With --refit reports/<model>/choices.json the tool chooses nothing: the networks named, trained
+(without --holdout) on every training face with the recipes of that choice's networks, one each, are
+joined with its views and class weights, as a model is refit on all its data once its settings are chosen:
+
+    python tools/ensemble.py --data ../shared/fer2013 --refit reports/emotion_model/choices.json \
+        R1.h5 R2.h5 R3.h5 R4.h5 --output refit.h5 --report-dir reports/refit
+
 PublicTest is scored once, for the report, after every choice is made. The output is a new file
 (never one of the inputs), its weights stored in float16 (model_file.halve_weights: half the size,
 the same contract); the report holds both scores, every recall and the choices, all read from that file.
@@ -139,7 +146,7 @@ def weigh(probs, logw):
     return p / p.sum(axis=1, keepdims=True)
 
 
-def held_out_answers(data_dir, models):
+def held_out_answers(data_dir, models, answer=True):
     """(split, networks, answers): the data split as every --holdout 0.1 run split it (split["val"]:
     the held-out faces, split["test"]: PublicTest), each model file's network by its name, and its
     answers on the held-out faces [face, mirror], (n, 7) each."""
@@ -155,26 +162,56 @@ def held_out_answers(data_dir, models):
     x_val = split["val"][0]
     nets = {str(m): load_emotion_model(m)[0] for m in models}
     answers = {}
-    for name, model in nets.items():
+    for name, model in nets.items() if answer else ():
         predict = make_predictor(model, views=ONE_VIEW)
         answers[name] = [predict(x_val), predict(x_val[:, :, ::-1])]
     return split, nets, answers
 
 
-def main(argv=None):
-    from emoji_creator import CLASSES, UserError, native_stderr_quiet, quiet_libraries
+def choose(args, split, nets, answers, classes):
+    """(names, views, log-weights, how they were chosen): steps 1 and 2, on the held-out faces."""
+    x_val, _, v_val = split["val"]
+    print(f"held-out faces: {len(x_val)} (10% of the training faces, the same for every seed)")
+    print("each set with the class weights it would get (2. below):")
+    names, views, acc = choose_members(answers, v_val, {k: m.count_params() for k, m in nets.items()},
+                                       lambda probs: weigh(probs, choose_weights(probs, v_val, classes)))
+    print(f"chosen: {len(names)} networks, {'face + mirror' if len(views) == 2 else 'the face alone'}: {acc:.2%}")
+    probs = np.mean([answers[k][v] for k in names for v in views], axis=0)
+    logw = choose_weights(probs, v_val, classes)
+    acc_w, rec_w = recalls(v_val, weigh(probs, logw))
+    print(f"class weights {dict(zip(classes, np.exp(logw).round(3).tolist()))}: held-out FER+ {acc_w:.2%}, recall "
+          + recall_text(classes, rec_w))
+    return names, views, logw, "10% of the training faces, held out from every network"
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("models", nargs="+", type=Path, help="networks trained with --holdout 0.1")
-    p.add_argument("--data", type=Path, default=ROOT / "data")
-    p.add_argument("--output", type=Path, required=True, help="the shipped model (.h5, a new file)")
-    p.add_argument("--report-dir", type=Path, required=True)
-    args = p.parse_args(argv)
-    quiet_libraries()
-    if args.output.exists():
-        raise UserError(f"{args.output} exists: name a new file (the model it would replace stays as it is)")
-    with native_stderr_quiet():
-        import keras  # noqa: F401  (TensorFlow's import lines)
+
+def refit(choices_path, models, classes):
+    """(names, views, log-weights, how they were chosen) for --refit: the networks, trained on every
+    training face with the recipes of an earlier choice, get that choice's views and class weights;
+    nothing is chosen, and no face is held out from them to score it on."""
+    from emoji_creator import UserError
+    from emoji_creator.files import printable, read_json
+
+    try:
+        choices = read_json(choices_path)
+        weights = [float(choices["class_weights"][c]) for c in classes]
+        views = {"face": (0,), "face + mirror": (0, 1)}[choices["views"]]
+        count = len(choices["networks"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"--refit {printable(choices_path)}: not the choices.json tools/ensemble.py writes "
+                        f"({exc}): name reports/<model>/choices.json") from None
+    if count != len(models) or min(weights) <= 0:
+        raise UserError(f"--refit {printable(choices_path)} chose {count} networks with positive weights: "
+                        f"name as many networks, one trained (without --holdout) on each chosen one's recipe")
+    print(f"refit of {choices_path}: {count} networks, {choices['views']}, class weights "
+          f"{dict(zip(classes, weights))}")
+    return [str(m) for m in models], views, np.log(weights), \
+        f"none: the networks trained on every training face, with the choices of {choices_path}"
+
+
+def ship(args, split, nets, names, views, logw, validation):
+    """Join the chosen networks, their class weights in each one's last bias, into args.output (float16
+    storage), reload it as the app does and write the report: PublicTest scored once, here."""
+    from emoji_creator import CLASSES
     from emoji_creator.evaluation import machine_info
     from emoji_creator.model_file import load_emotion_model, save_model
     from emoji_creator.nets import join_models, members
@@ -182,20 +219,6 @@ def main(argv=None):
     from emoji_creator.runtime import app_views, make_predictor
     from emoji_creator.votes import ferplus_metrics
 
-    split, nets, answers = held_out_answers(args.data, args.models)
-    (x_val, _, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
-    print(f"held-out faces: {len(x_val)} (10% of the training faces, the same for every seed)")
-    print("each set with the class weights it would get (2. below):")
-    names, views, acc = choose_members(answers, v_val, {k: m.count_params() for k, m in nets.items()},
-                                       lambda probs: weigh(probs, choose_weights(probs, v_val, CLASSES)))
-    print(f"chosen: {len(names)} networks, {'face + mirror' if len(views) == 2 else 'the face alone'}: {acc:.2%}")
-    probs = np.mean([answers[k][v] for k in names for v in views], axis=0)
-    logw = choose_weights(probs, v_val, CLASSES)
-    acc_w, rec_w = recalls(v_val, weigh(probs, logw))
-    print(f"class weights {dict(zip(CLASSES, np.exp(logw).round(3).tolist()))}: held-out FER+ {acc_w:.2%}, recall "
-          + recall_text(CLASSES, rec_w))
-
-    # The weights go into each chosen network's last bias; the views travel with the model file.
     chosen = []
     for name in names:
         net = members(nets[name])[0]
@@ -203,20 +226,19 @@ def main(argv=None):
         kernel, bias = last.get_weights()
         last.set_weights([kernel, bias + logw.astype(bias.dtype)])
         chosen.append(net)
-    model = join_models(chosen)
-    save_model(model, args.output, half=True)
+    save_model(join_models(chosen), args.output, half=True)
     model = load_emotion_model(args.output)[0]
     predict = make_predictor(model)  # as the app runs it: its own views (app_views)
     assert len(app_views(model)) == len(views), "the app would run other views than the ones chosen"
+    (x_val, _, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
     test = predict(x_te)
-    val = predict(x_val)
     result = {"data": str(args.data), "test_split": "test/ (PublicTest)", "classes": list(CLASSES),
               "networks": [str(n) for n in names], "views": "face + mirror" if len(views) == 2 else "face",
-              "class_weights": dict(zip(CLASSES, np.exp(logw).round(4).tolist())),
-              "validation": "10% of the training faces, held out from every network",
-              "validation_ferplus": ferplus_metrics(v_val, val), "test": metrics(y_te, test),
-              "test_ferplus": ferplus_metrics(v_te, test), "machine": machine_info(),
-              "file_bytes": args.output.stat().st_size}
+              "class_weights": dict(zip(CLASSES, np.exp(logw).round(4).tolist())), "validation": validation}
+    if not args.refit:  # a refit's networks trained on the held-out faces: a score there means nothing
+        result["validation_ferplus"] = ferplus_metrics(v_val, predict(x_val))
+    result.update({"test": metrics(y_te, test), "test_ferplus": ferplus_metrics(v_te, test),
+                   "machine": machine_info(), "file_bytes": args.output.stat().st_size})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # no training curves to draw: an empty plot's legend warns
         write_report(args.report_dir, result, {})
@@ -225,9 +247,33 @@ def main(argv=None):
     print(f"PublicTest: FER+ majority {m['accuracy']:.2%}, FER2013 label {result['test']['accuracy']:.2%}; recall "
           + recall_text(CLASSES, [m["per_class"][c]["recall"] for c in CLASSES])
           + f"; {args.output} ({result['file_bytes'] / 1e6:.1f} MB), report in {args.report_dir}")
-    (args.report_dir / "choices.json").write_text(json.dumps({"networks": result["networks"],
-                                                               "views": result["views"],
-                                                               "class_weights": result["class_weights"]}, indent=2))
+    (args.report_dir / "choices.json").write_text(json.dumps({k: result[k] for k in ("networks", "views",
+                                                                                     "class_weights")}, indent=2))
+
+
+def main(argv=None):
+    from emoji_creator import CLASSES, UserError, native_stderr_quiet, quiet_libraries
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("models", nargs="+", type=Path, help="networks trained with --holdout 0.1 (with --refit: without)")
+    p.add_argument("--data", type=Path, default=ROOT / "data")
+    p.add_argument("--output", type=Path, required=True, help="the shipped model (.h5, a new file)")
+    p.add_argument("--report-dir", type=Path, required=True)
+    p.add_argument("--refit", type=Path, metavar="CHOICES",
+                   help="choose nothing: join networks trained on every training face with the recipes of an "
+                        "earlier run's choices (its report's choices.json), with its views and class weights")
+    args = p.parse_args(argv)
+    quiet_libraries()
+    if args.output.exists():
+        raise UserError(f"{args.output} exists: name a new file (the model it would replace stays as it is)")
+    if args.refit:
+        names, views, logw, validation = refit(args.refit, args.models, CLASSES)
+    with native_stderr_quiet():
+        import keras  # noqa: F401  (TensorFlow's import lines)
+    split, nets, answers = held_out_answers(args.data, args.models, answer=not args.refit)
+    if not args.refit:
+        names, views, logw, validation = choose(args, split, nets, answers, CLASSES)
+    ship(args, split, nets, names, views, logw, validation)
     return 0
 
 
