@@ -210,6 +210,11 @@ def test_the_ensemble_tool_ships_a_half_precision_file_with_both_scores(tiny_dat
     refit = json.loads((report2 / "metrics.json").read_text())
     assert "validation_ferplus" not in refit and refit["class_weights"] == metrics["class_weights"]
     assert json.loads((report2 / "choices.json").read_text())["views"] == chosen["views"]
+    # an earlier report is never written over: a second run's goes beside it
+    before = (report2 / "metrics.json").read_bytes()
+    assert ensemble.main([*map(str, refits), "--data", str(tiny_data_copy), "--output", str(tmp_path / "r2.h5"),
+                          "--report-dir", str(report2), "--refit", str(report / "choices.json")]) == 0
+    assert (report2 / "metrics.json").read_bytes() == before and (tmp_path / "refit_report-2" / "metrics.json").is_file()
     (tmp_path / "more.json").write_text(json.dumps({**chosen, "networks": chosen["networks"] * 3}))
     for bad in (out, tmp_path, tmp_path / "more.json"):  # not JSON; a folder; another count of networks
         run = subprocess.run([sys.executable, str(ROOT / "tools" / "ensemble.py"), *map(str, refits), "--data",

@@ -268,12 +268,18 @@ def main(argv=None):
         raise UserError(f"{args.output} exists: name a new file (the model it would replace stays as it is)")
     if args.refit:
         names, views, logw, validation = refit(args.refit, args.models, CLASSES)
-    with native_stderr_quiet():
-        import keras  # noqa: F401  (TensorFlow's import lines)
-    split, nets, answers = held_out_answers(args.data, args.models, answer=not args.refit)
-    if not args.refit:
-        names, views, logw, validation = choose(args, split, nets, answers, CLASSES)
-    ship(args, split, nets, names, views, logw, validation)
+    from emoji_creator.files import fresh_folder, release_folder
+
+    args.report_dir = fresh_folder(args.report_dir)  # an earlier report stays: this one goes to <dir>-2
+    try:
+        with native_stderr_quiet():
+            import keras  # noqa: F401  (TensorFlow's import lines)
+        split, nets, answers = held_out_answers(args.data, args.models, answer=not args.refit)
+        if not args.refit:
+            names, views, logw, validation = choose(args, split, nets, answers, CLASSES)
+        ship(args, split, nets, names, views, logw, validation)
+    finally:
+        release_folder(args.report_dir)
     return 0
 
 
