@@ -168,7 +168,7 @@ def held_out_answers(data_dir, models, answer=True):
     return split, nets, answers
 
 
-def choose(args, split, nets, answers, classes):
+def choose(split, nets, answers, classes):
     """(names, views, log-weights, how they were chosen): steps 1 and 2, on the held-out faces."""
     x_val, _, v_val = split["val"]
     print(f"held-out faces: {len(x_val)} (10% of the training faces, the same for every seed)")
@@ -196,12 +196,14 @@ def refit(choices_path, models, classes):
         weights = [float(choices["class_weights"][c]) for c in classes]
         views = {"face": (0,), "face + mirror": (0, 1)}[choices["views"]]
         count = len(choices["networks"])
+        if min(weights) <= 0:
+            raise ValueError("a class weight is not positive")
     except (ValueError, KeyError, TypeError) as exc:
         raise UserError(f"--refit {printable(choices_path)}: not the choices.json tools/ensemble.py writes "
                         f"({exc}): name reports/<model>/choices.json") from None
-    if count != len(models) or min(weights) <= 0:
-        raise UserError(f"--refit {printable(choices_path)} chose {count} networks with positive weights: "
-                        f"name as many networks, one trained (without --holdout) on each chosen one's recipe")
+    if count != len(models):
+        raise UserError(f"--refit {printable(choices_path)} chose {count} networks, {len(models)} named: name as "
+                        f"many, one trained (without --holdout) on each chosen network's recipe")
     print(f"refit of {choices_path}: {count} networks, {choices['views']}, class weights "
           f"{dict(zip(classes, weights))}")
     return [str(m) for m in models], views, np.log(weights), \
@@ -211,8 +213,9 @@ def refit(choices_path, models, classes):
 def ship(args, split, nets, names, views, logw, validation):
     """Join the chosen networks, their class weights in each one's last bias, into args.output (float16
     storage), reload it as the app does and write the report: PublicTest scored once, here."""
-    from emoji_creator import CLASSES
+    from emoji_creator import CLASSES, UserError
     from emoji_creator.evaluation import machine_info
+    from emoji_creator.files import write_atomic
     from emoji_creator.model_file import load_emotion_model, save_model
     from emoji_creator.nets import join_models, members
     from emoji_creator.report import metrics, write_report
@@ -229,7 +232,9 @@ def ship(args, split, nets, names, views, logw, validation):
     save_model(join_models(chosen), args.output, half=True)
     model = load_emotion_model(args.output)[0]
     predict = make_predictor(model)  # as the app runs it: its own views (app_views)
-    assert len(app_views(model)) == len(views), "the app would run other views than the ones chosen"
+    if len(app_views(model)) != len(views):  # a refit of networks larger than the choice's, say
+        raise UserError(f"the app would give these networks {len(app_views(model))} view(s) a face, the choice "
+                        f"{len(views)}: join networks of the chosen ones' size")
     (x_val, _, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
     test = predict(x_te)
     result = {"data": str(args.data), "test_split": "test/ (PublicTest)", "classes": list(CLASSES),
@@ -247,8 +252,8 @@ def ship(args, split, nets, names, views, logw, validation):
     print(f"PublicTest: FER+ majority {m['accuracy']:.2%}, FER2013 label {result['test']['accuracy']:.2%}; recall "
           + recall_text(CLASSES, [m["per_class"][c]["recall"] for c in CLASSES])
           + f"; {args.output} ({result['file_bytes'] / 1e6:.1f} MB), report in {args.report_dir}")
-    (args.report_dir / "choices.json").write_text(json.dumps({k: result[k] for k in ("networks", "views",
-                                                                                     "class_weights")}, indent=2))
+    write_atomic(args.report_dir / "choices.json",
+                 json.dumps({k: result[k] for k in ("networks", "views", "class_weights")}, indent=2).encode())
 
 
 def main(argv=None):
@@ -276,8 +281,13 @@ def main(argv=None):
             import keras  # noqa: F401  (TensorFlow's import lines)
         split, nets, answers = held_out_answers(args.data, args.models, answer=not args.refit)
         if not args.refit:
-            names, views, logw, validation = choose(args, split, nets, answers, CLASSES)
-        ship(args, split, nets, names, views, logw, validation)
+            names, views, logw, validation = choose(split, nets, answers, CLASSES)
+        try:
+            ship(args, split, nets, names, views, logw, validation)
+        except OSError as exc:  # a full disk: the model and report files are written whole or not at all
+            from emoji_creator.files import write_failed
+
+            raise UserError(write_failed(exc, f"{args.output} or the report in {args.report_dir}")) from None
     finally:
         release_folder(args.report_dir)
     return 0
