@@ -204,7 +204,7 @@ def refit(choices_path, models, classes):
     if count != len(models):
         raise UserError(f"--refit {printable(choices_path)} chose {count} networks, {len(models)} named: name as "
                         f"many, one trained (without --holdout) on each chosen network's recipe")
-    print(f"refit of {choices_path}: {count} networks, {choices['views']}, class weights "
+    print(f"refit of {choices_path}: {count} network{'s' * (count != 1)}, {choices['views']}, class weights "
           f"{dict(zip(classes, weights))}")
     return [str(m) for m in models], views, np.log(weights), \
         f"none: the networks trained on every training face, with the choices of {choices_path}"
