@@ -229,12 +229,12 @@ def ship(args, split, nets, names, views, logw, validation):
         kernel, bias = last.get_weights()
         last.set_weights([kernel, bias + logw.astype(bias.dtype)])
         chosen.append(net)
-    save_model(join_models(chosen), args.output, half=True)
-    model = load_emotion_model(args.output)[0]
-    predict = make_predictor(model)  # as the app runs it: its own views (app_views)
-    if len(app_views(model)) != len(views):  # a refit of networks larger than the choice's, say
-        raise UserError(f"the app would give these networks {len(app_views(model))} view(s) a face, the choice "
+    joined = join_models(chosen)
+    if len(app_views(joined)) != len(views):  # a refit of networks larger than the choice's, say: no file left
+        raise UserError(f"the app would give these networks {len(app_views(joined))} view(s) a face, the choice "
                         f"{len(views)}: join networks of the chosen ones' size")
+    save_model(joined, args.output, half=True)
+    predict = make_predictor(load_emotion_model(args.output)[0])  # as the app runs it: its own views
     (x_val, _, v_val), (x_te, y_te, v_te) = split["val"], split["test"]
     test = predict(x_te)
     result = {"data": str(args.data), "test_split": "test/ (PublicTest)", "classes": list(CLASSES),
