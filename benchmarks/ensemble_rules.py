@@ -2,6 +2,7 @@
 score on the other half.
 
     python benchmarks/ensemble_rules.py --data ../shared/fer2013 [--halvings 4] [--budgets 6,10] A.h5 B.h5 ...
+    python benchmarks/ensemble_rules.py --data ../shared/fer2013 --floors 0.7,0.8,0.9 --budgets 6 --rules one-se A.h5 ...
 
 The networks must have been trained with --holdout 0.1, as for tools/ensemble.py. For each random
 halving of the held-out faces (each FER+ majority class split alike), both ways round, and for each
@@ -10,7 +11,9 @@ half (members, views, class weights) and the model it would ship is scored on th
 rule and budget: agreement on the choosing half (flattered) and on the other half, the paired
 difference there from the tool's own rule (ensemble.RULE at ensemble.MAX_RUNS) with its standard error
 over the halves, fear and disgust recall, runs a face, and how often both rare classes reached 60%
-there. Half of the faces hold about a dozen disgust faces, so the recalls move by several points
+there. --floors also varies the recall the class weights raise fear and disgust to on the choosing half
+(ensemble.RARE_FLOOR): how high it must be for 60% to hold on faces it was not fitted on, and at what cost.
+Half of the faces hold about a dozen disgust faces, so the recalls move by several points
 with one face; and a choice read off half the faces is noisier than the tool's on all of them, so
 the flattery is somewhat overstated.
 PublicTest is never read.
@@ -79,34 +82,47 @@ def main(argv=None):
     p.add_argument("--data", type=Path, default=ROOT / "data")
     p.add_argument("--halvings", type=int, default=4)
     p.add_argument("--budgets", default="6,10", help="network runs a face, comma-separated (the tool's own is added)")
+    p.add_argument("--floors", default="", help="fear and disgust recall floors for the class weights, comma-separated "
+                                                "(the tool's own, %.2f, is added)" % ensemble.RARE_FLOOR)
+    p.add_argument("--rules", default=",".join(ensemble.RULES), help="which rules, comma-separated (the tool's is added)")
     args = p.parse_args(argv)
     try:
         budgets = sorted({int(b) for b in args.budgets.split(",")} | {ensemble.MAX_RUNS})
+        floors = sorted({float(f) for f in args.floors.split(",") if f} | {ensemble.RARE_FLOOR})
     except ValueError:
-        budgets = [0]
-    if args.halvings < 1 or min(budgets) < 1:
-        raise UserError("--halvings is a count (1 or more) and --budgets network runs a face, e.g. --budgets 6,10")
+        budgets, floors = [0], []
+    rules = [r for r in ensemble.RULES if r in set(args.rules.split(",")) | {ensemble.RULE}]
+    if args.halvings < 1 or min(budgets) < 1 or not all(0 < f <= 1 for f in floors) or \
+            not set(args.rules.split(",")) <= set(ensemble.RULES):
+        raise UserError("--halvings is a count (1 or more), --budgets network runs a face (e.g. 6,10), --floors "
+                        f"recalls (e.g. 0.7,0.8) and --rules some of {','.join(ensemble.RULES)}")
     quiet_libraries()
     with native_stderr_quiet():
         import keras  # noqa: F401  (TensorFlow's import lines)
     split, nets, answers = ensemble.held_out_answers(args.data, args.models)
     votes = split["val"][2]
     params = {k: m.count_params() for k, m in nets.items()}
-    rows = {(b, r): [] for b in budgets for r in ensemble.RULES}
-    for a, b in halves(votes, args.halvings):
-        for fit, test in ((a, b), (b, a)):
-            for key, row in choose_and_score(answers, votes, params, fit, test, budgets, ensemble.RULES).items():
-                rows[key].append(row)
+    rows = {(f, b, r): [] for f in floors for b in budgets for r in rules}
+    tool_floor = ensemble.RARE_FLOOR
+    try:
+        for floor in floors:
+            ensemble.RARE_FLOOR = floor  # read by ensemble.choose_weights
+            for a, b in halves(votes, args.halvings):
+                for fit, test in ((a, b), (b, a)):
+                    for key, row in choose_and_score(answers, votes, params, fit, test, budgets, rules).items():
+                        rows[(floor, *key)].append(row)
+    finally:
+        ensemble.RARE_FLOOR = tool_floor
     fear, disgust = CLASSES.index("fear"), CLASSES.index("disgust")
-    tool = np.array([x[1] for x in rows[ensemble.MAX_RUNS, ensemble.RULE]])  # what tools/ensemble.py does
+    tool = np.array([x[1] for x in rows[tool_floor, ensemble.MAX_RUNS, ensemble.RULE]])  # what tools/ensemble.py does
     print(f"{len(votes)} held-out faces, {args.halvings} halvings both ways, {len(nets)} networks\n"
-          f"{'budget':>6} {'rule':8} {'chosen on':>9} {'scored on':>9} {'vs tool':>14} {'fear':>6} {'disgust':>7} "
-          f"{'runs':>5} both>=60%")
-    for (budget, rule), r in rows.items():
+          f"{'floor':>5} {'budget':>6} {'rule':8} {'chosen on':>9} {'scored on':>9} {'vs tool':>14} {'fear':>6} "
+          f"{'disgust':>7} {'runs':>5} both>=60%")
+    for (floor, budget, rule), r in rows.items():
         chose, acc = np.mean([x[0] for x in r]), np.array([x[1] for x in r])
         diff, se = acc - tool, ensemble.standard_error(acc, tool)  # paired: the same halves
         f, d = np.array([x[2][fear] for x in r]), np.array([x[2][disgust] for x in r])
-        print(f"{budget:>6} {rule:8} {chose:>9.2%} {acc.mean():>9.2%} {100 * diff.mean():>+6.2f} ±{100 * se:.2f} "
+        print(f"{floor:>5.2f} {budget:>6} {rule:8} {chose:>9.2%} {acc.mean():>9.2%} {100 * diff.mean():>+6.2f} ±{100 * se:.2f} "
               f"{mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {both(f, d):>8}")
     return 0
 

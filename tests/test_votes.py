@@ -227,3 +227,11 @@ def test_the_ensemble_tool_ships_a_half_precision_file_with_both_scores(tiny_dat
     import ensemble_rules
 
     assert ensemble_rules.main([*map(str, nets), "--data", str(tiny_data_copy), "--halvings", "1"]) == 0
+    # ... and, with --floors, how high the rare classes' floor must be for 60% to hold on the other half
+    from emoji_creator import UserError
+
+    assert ensemble_rules.main([*map(str, nets), "--data", str(tiny_data_copy), "--halvings", "1", "--floors", "0.8",
+                                "--budgets", "6", "--rules", "one-se"]) == 0
+    assert ensemble.RARE_FLOOR == 0.70  # the tool's own floor is back
+    with pytest.raises(UserError, match="--floors"):
+        ensemble_rules.main([*map(str, nets), "--data", str(tiny_data_copy), "--floors", "1.5"])
