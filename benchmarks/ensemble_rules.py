@@ -73,9 +73,24 @@ def both(fear, disgust):
     return f"{np.mean((fear[held] >= 0.6) & (disgust[held] >= 0.6)):.0%}" if held.any() else "-"
 
 
+def print_rows(floor, rows, tool):
+    """One line per (budget, rule) at this floor: agreement where chosen and on the other half, the paired
+    difference from the tool's own choice there, the rare recalls, runs a face and how often both reached 60%."""
+    import ensemble
+    from emoji_creator import CLASSES
+
+    fear, disgust = CLASSES.index("fear"), CLASSES.index("disgust")
+    for (budget, rule), r in rows.items():
+        chose, acc = np.mean([x[0] for x in r]), np.array([x[1] for x in r])
+        diff, se = acc - tool, ensemble.standard_error(acc, tool)  # paired: the same halves
+        f, d = np.array([x[2][fear] for x in r]), np.array([x[2][disgust] for x in r])
+        print(f"{floor:>5.2f} {budget:>6} {rule:8} {chose:>9.2%} {acc.mean():>9.2%} {100 * diff.mean():>+6.2f} "
+              f"±{100 * se:.2f} {mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {both(f, d):>8}", flush=True)
+
+
 def main(argv=None):
     import ensemble
-    from emoji_creator import CLASSES, UserError, native_stderr_quiet, quiet_libraries
+    from emoji_creator import UserError, native_stderr_quiet, quiet_libraries
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="+", type=Path, help="networks trained with --holdout 0.1")
@@ -102,28 +117,24 @@ def main(argv=None):
     split, nets, answers = ensemble.held_out_answers(args.data, args.models)
     votes = split["val"][2]
     params = {k: m.count_params() for k, m in nets.items()}
-    rows = {(f, b, r): [] for f in floors for b in budgets for r in rules}
     tool_floor = ensemble.RARE_FLOOR
-    try:
-        for floor in floors:
+    tool = None
+    try:  # the tool's own floor first: every row is compared with its choice; each floor printed once done
+        for floor in [tool_floor] + [f for f in floors if f != tool_floor]:
             ensemble.RARE_FLOOR = floor  # read by ensemble.choose_weights
+            rows = {(b, r): [] for b in budgets for r in rules}
             for a, b in halves(votes, args.halvings):
                 for fit, test in ((a, b), (b, a)):
                     for key, row in choose_and_score(answers, votes, params, fit, test, budgets, rules).items():
-                        rows[(floor, *key)].append(row)
+                        rows[key].append(row)
+            if tool is None:  # what tools/ensemble.py does
+                tool = np.array([x[1] for x in rows[ensemble.MAX_RUNS, ensemble.RULE]])
+                print(f"{len(votes)} held-out faces, {args.halvings} halvings both ways, {len(nets)} networks\n"
+                      f"{'floor':>5} {'budget':>6} {'rule':8} {'chosen on':>9} {'scored on':>9} {'vs tool':>14} "
+                      f"{'fear':>6} {'disgust':>7} {'runs':>5} both>=60%")
+            print_rows(floor, rows, tool)
     finally:
         ensemble.RARE_FLOOR = tool_floor
-    fear, disgust = CLASSES.index("fear"), CLASSES.index("disgust")
-    tool = np.array([x[1] for x in rows[tool_floor, ensemble.MAX_RUNS, ensemble.RULE]])  # what tools/ensemble.py does
-    print(f"{len(votes)} held-out faces, {args.halvings} halvings both ways, {len(nets)} networks\n"
-          f"{'floor':>5} {'budget':>6} {'rule':8} {'chosen on':>9} {'scored on':>9} {'vs tool':>14} {'fear':>6} "
-          f"{'disgust':>7} {'runs':>5} both>=60%")
-    for (floor, budget, rule), r in rows.items():
-        chose, acc = np.mean([x[0] for x in r]), np.array([x[1] for x in r])
-        diff, se = acc - tool, ensemble.standard_error(acc, tool)  # paired: the same halves
-        f, d = np.array([x[2][fear] for x in r]), np.array([x[2][disgust] for x in r])
-        print(f"{floor:>5.2f} {budget:>6} {rule:8} {chose:>9.2%} {acc.mean():>9.2%} {100 * diff.mean():>+6.2f} ±{100 * se:.2f} "
-              f"{mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {both(f, d):>8}")
     return 0
 
 
