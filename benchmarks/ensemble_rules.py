@@ -12,7 +12,7 @@ rule and budget: agreement on the choosing half (flattered) and on the other hal
 difference there from the tool's own rule (ensemble.RULE at ensemble.MAX_RUNS) with its standard error
 over the halves, fear and disgust recall, runs a face, and how often both rare classes reached 60%
 there. --floors also varies the recall the class weights raise fear and disgust to on the choosing half
-(ensemble.RARE_FLOOR): how high it must be for 60% to hold on faces it was not fitted on, and at what cost.
+(the tool's is ensemble.RARE_FLOOR): how high it must be for 60% to hold on faces it was not fitted on, and at what cost.
 Half of the faces hold about a dozen disgust faces, so the recalls move by several points
 with one face; and a choice read off half the faces is noisier than the tool's on all of them, so
 the flattery is somewhat overstated.
@@ -39,14 +39,15 @@ def halves(votes, n):
     return [(np.flatnonzero(m), np.flatnonzero(~m)) for m in halvings(majority(votes), n)]
 
 
-def choose_and_score(answers, votes, params, fit, test, budgets, rules):
+def choose_and_score(answers, votes, params, fit, test, budgets, rules, floor):
     """{(budget, rule): (agreement on fit, on test, test recall per class, runs a face)} for the tool's
-    choice on fit. The sets are scored once, for the largest budget: a smaller one takes those within it."""
+    choice on fit, its class weights raising fear and disgust to floor there. The sets are scored once,
+    for the largest budget: a smaller one takes those within it."""
     import ensemble
     from emoji_creator import CLASSES
 
     def shipped(probs):  # as the tool scores a set: with the class weights it would get
-        return ensemble.weigh(probs, ensemble.choose_weights(probs, votes[fit], CLASSES))
+        return ensemble.weigh(probs, ensemble.choose_weights(probs, votes[fit], CLASSES, floor))
 
     sets = ensemble.scored_sets({k: [a[fit] for a in v] for k, v in answers.items()}, votes[fit], params,
                                 shipped, max(budgets), quiet=True)
@@ -54,7 +55,7 @@ def choose_and_score(answers, votes, params, fit, test, budgets, rules):
     for budget, rule in itertools.product(budgets, rules):
         names, views, right = ensemble.pick([s for s in sets if len(s[0]) * len(s[1]) <= budget], rule)
         probs_fit = np.mean([answers[k][v][fit] for k in names for v in views], axis=0)
-        logw = ensemble.choose_weights(probs_fit, votes[fit], CLASSES)  # the weights it would ship with
+        logw = ensemble.choose_weights(probs_fit, votes[fit], CLASSES, floor)  # the weights it would ship with
         probs = ensemble.weigh(np.mean([answers[k][v][test] for k in names for v in views], axis=0), logw)
         acc, rec = ensemble.recalls(votes[test], probs)
         out[budget, rule] = (right.mean(), acc, rec, len(names) * len(views))
@@ -85,7 +86,8 @@ def print_rows(floor, rows, tool):
         diff, se = acc - tool, ensemble.standard_error(acc, tool)  # paired: the same halves
         f, d = np.array([x[2][fear] for x in r]), np.array([x[2][disgust] for x in r])
         print(f"{floor:>5.2f} {budget:>6} {rule:8} {chose:>9.2%} {acc.mean():>9.2%} {100 * diff.mean():>+6.2f} "
-              f"±{100 * se:.2f} {mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {both(f, d):>8}", flush=True)
+              f"±{100 * se:.2f} {mean(f):>6} {mean(d):>7} {np.mean([x[3] for x in r]):>5.1f} {both(f, d):>8}",
+              flush=True)
 
 
 def main(argv=None):
@@ -99,11 +101,13 @@ def main(argv=None):
     p.add_argument("--budgets", default="6,10", help="network runs a face, comma-separated (the tool's own is added)")
     p.add_argument("--floors", default="", help="fear and disgust recall floors for the class weights, comma-separated "
                                                 "(the tool's own, %.2f, is added)" % ensemble.RARE_FLOOR)
-    p.add_argument("--rules", default=",".join(ensemble.RULES), help="which rules, comma-separated (the tool's is added)")
+    p.add_argument("--rules", default=",".join(ensemble.RULES),
+                   help="which rules, comma-separated (the tool's is added)")
     args = p.parse_args(argv)
     try:
         budgets = sorted({int(b) for b in args.budgets.split(",")} | {ensemble.MAX_RUNS})
-        floors = sorted({float(f) for f in args.floors.split(",") if f} | {ensemble.RARE_FLOOR})
+        # the tool's own floor first: every row is compared with its choice
+        floors = [ensemble.RARE_FLOOR] + sorted({float(f) for f in args.floors.split(",") if f} - {ensemble.RARE_FLOOR})
     except ValueError:
         budgets, floors = [0], []
     rules = [r for r in ensemble.RULES if r in set(args.rules.split(",")) | {ensemble.RULE}]
@@ -117,24 +121,19 @@ def main(argv=None):
     split, nets, answers = ensemble.held_out_answers(args.data, args.models)
     votes = split["val"][2]
     params = {k: m.count_params() for k, m in nets.items()}
-    tool_floor = ensemble.RARE_FLOOR
     tool = None
-    try:  # the tool's own floor first: every row is compared with its choice; each floor printed once done
-        for floor in [tool_floor] + [f for f in floors if f != tool_floor]:
-            ensemble.RARE_FLOOR = floor  # read by ensemble.choose_weights
-            rows = {(b, r): [] for b in budgets for r in rules}
-            for a, b in halves(votes, args.halvings):
-                for fit, test in ((a, b), (b, a)):
-                    for key, row in choose_and_score(answers, votes, params, fit, test, budgets, rules).items():
-                        rows[key].append(row)
-            if tool is None:  # what tools/ensemble.py does
-                tool = np.array([x[1] for x in rows[ensemble.MAX_RUNS, ensemble.RULE]])
-                print(f"{len(votes)} held-out faces, {args.halvings} halvings both ways, {len(nets)} networks\n"
-                      f"{'floor':>5} {'budget':>6} {'rule':8} {'chosen on':>9} {'scored on':>9} {'vs tool':>14} "
-                      f"{'fear':>6} {'disgust':>7} {'runs':>5} both>=60%")
-            print_rows(floor, rows, tool)
-    finally:
-        ensemble.RARE_FLOOR = tool_floor
+    for floor in floors:  # each printed once done: a higher floor takes long
+        rows = {(b, r): [] for b in budgets for r in rules}
+        for a, b in halves(votes, args.halvings):
+            for fit, test in ((a, b), (b, a)):
+                for key, row in choose_and_score(answers, votes, params, fit, test, budgets, rules, floor).items():
+                    rows[key].append(row)
+        if tool is None:  # what tools/ensemble.py does
+            tool = np.array([x[1] for x in rows[ensemble.MAX_RUNS, ensemble.RULE]])
+            print(f"{len(votes)} held-out faces, {args.halvings} halvings both ways, {len(nets)} networks\n"
+                  f"{'floor':>5} {'budget':>6} {'rule':8} {'chosen on':>9} {'scored on':>9} {'vs tool':>14} "
+                  f"{'fear':>6} {'disgust':>7} {'runs':>5} both>=60%")
+        print_rows(floor, rows, tool)
     return 0
 
 

@@ -232,6 +232,6 @@ def test_the_ensemble_tool_ships_a_half_precision_file_with_both_scores(tiny_dat
 
     assert ensemble_rules.main([*map(str, nets), "--data", str(tiny_data_copy), "--halvings", "1", "--floors", "0.8",
                                 "--budgets", "6", "--rules", "one-se"]) == 0
-    assert ensemble.RARE_FLOOR == 0.70  # the tool's own floor is back
+    assert ensemble.RARE_FLOOR == 0.70  # the tool's own floor is untouched
     with pytest.raises(UserError, match="--floors"):
         ensemble_rules.main([*map(str, nets), "--data", str(tiny_data_copy), "--floors", "1.5"])

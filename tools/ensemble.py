@@ -122,11 +122,11 @@ def recall_text(classes, recall):
     return ", ".join(f"{c} {r:.1%}" if r is not None and r == r else f"{c} (no faces)" for c, r in zip(classes, recall))
 
 
-def choose_weights(probs, votes, classes):
-    """Log-weights per class: each step raises the class, among those under their floor, whose
-    step costs the least held-out agreement; until every floor is met (or 60 steps)."""
+def choose_weights(probs, votes, classes, rare_floor=RARE_FLOOR):
+    """Log-weights per class: each step raises the class, among those under their floor (rare_floor for
+    fear and disgust), whose step costs the least held-out agreement; until every floor is met (or 60 steps)."""
     logw = np.zeros(len(classes))
-    floors = np.array([RARE_FLOOR if c in RARE else CLASS_FLOOR for c in classes])
+    floors = np.array([rare_floor if c in RARE else CLASS_FLOOR for c in classes])
     for _ in range(60):
         acc, rec = recalls(votes, weigh(probs, logw))
         short = np.flatnonzero(rec < floors)
