@@ -12,7 +12,8 @@ rule and budget: agreement on the choosing half (flattered) and on the other hal
 difference there from the tool's own rule (ensemble.RULE at ensemble.MAX_RUNS) with its standard error
 over the halves, fear and disgust recall, runs a face, and how often both rare classes reached 60%
 there. --floors also varies the recall the class weights raise fear and disgust to on the choosing half
-(the tool's is ensemble.RARE_FLOOR): how high it must be for 60% to hold on faces it was not fitted on, and at what cost.
+(the tool's is ensemble.RARE_FLOOR): how high it must be for 60% to hold on faces it was not fitted on,
+and at what cost.
 Half of the faces hold about a dozen disgust faces, so the recalls move by several points
 with one face; and a choice read off half the faces is noisier than the tool's on all of them, so
 the flattery is somewhat overstated.
@@ -110,9 +111,9 @@ def main(argv=None):
         floors = [ensemble.RARE_FLOOR] + sorted({float(f) for f in args.floors.split(",") if f} - {ensemble.RARE_FLOOR})
     except ValueError:
         budgets, floors = [0], []
-    rules = [r for r in ensemble.RULES if r in set(args.rules.split(",")) | {ensemble.RULE}]
-    if args.halvings < 1 or min(budgets) < 1 or not all(0 < f <= 1 for f in floors) or \
-            not set(args.rules.split(",")) <= set(ensemble.RULES):
+    asked = set(args.rules.split(","))
+    rules = [r for r in ensemble.RULES if r in asked | {ensemble.RULE}]
+    if args.halvings < 1 or min(budgets) < 1 or not all(0 < f <= 1 for f in floors) or not asked <= set(ensemble.RULES):
         raise UserError("--halvings is a count (1 or more), --budgets network runs a face (e.g. 6,10), --floors "
                         f"recalls (e.g. 0.7,0.8) and --rules some of {','.join(ensemble.RULES)}")
     quiet_libraries()
